@@ -1,0 +1,408 @@
+"""Turning raw cluster descriptions into a consistent model.
+
+Owns the steps every backend shares after parsing: index assignment, name
+aliases (common domain suffix stripped), exclusion and location tags from
+the cluster tags, group policies on nodes, placing instances on their nodes
+and the N+1 reservations.  Also the text backend (``-t FILE``) parser and
+writer, and the load-time consistency warnings.
+
+Parsing errors are raised as ``LoadError`` with the message the programs
+print; nothing here exits or prints.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from ganeti.htools import model
+from ganeti.htools.model import (ClusterData, Group, Instance, IPolicy,
+                                 ISpec, Node)
+
+EX_TAGS_PREFIX = "htools:iextags:"
+LOCATION_PREFIX = "htools:nlocation:"
+DESIRED_LOC_PREFIX = "htools:desiredlocation:"
+MIGRATION_PREFIX = "htools:migration:"
+ALLOW_MIGRATION_PREFIX = "htools:allowmigration:"
+
+
+class LoadError(Exception):
+    """The input could not be loaded; the message is shown to the user."""
+
+
+# --------------------------------------------------------------------------
+# shared post-processing
+
+
+def common_suffix(names: list) -> str:
+    """The longest dotted suffix shared by all names (with leading dot)."""
+    if not names:
+        return ""
+    first = names[0]
+    parts = first.split(".")
+    for k in range(1, len(parts)):
+        suffix = "." + ".".join(parts[k:])
+        if all(n.endswith(suffix) for n in names):
+            return suffix
+    return ""
+
+
+def merge_data(cd: ClusterData, exclusion_tags: Optional[list] = None,
+               select_insts: Optional[list] = None,
+               exclude_insts: Optional[list] = None) -> ClusterData:
+    """Finishes a freshly parsed cluster: tags, aliases, placement."""
+    ctags = cd.cluster_tags
+    prefixes = [t[len(EX_TAGS_PREFIX):] for t in ctags
+                if t.startswith(EX_TAGS_PREFIX)]
+    if exclusion_tags:
+        prefixes = prefixes + list(exclusion_tags)
+    loc_prefixes = [t[len(LOCATION_PREFIX):] for t in ctags
+                    if t.startswith(LOCATION_PREFIX)]
+    dloc_prefixes = [t[len(DESIRED_LOC_PREFIX):] for t in ctags
+                     if t.startswith(DESIRED_LOC_PREFIX)]
+    mig_prefixes = [t[len(MIGRATION_PREFIX):] for t in ctags
+                    if t.startswith(MIGRATION_PREFIX)]
+    allow_mig = []
+    for t in ctags:
+        if t.startswith(ALLOW_MIGRATION_PREFIX):
+            rest = t[len(ALLOW_MIGRATION_PREFIX):]
+            if "::" in rest:
+                a, b = rest.split("::", 1)
+                allow_mig.append((a, b))
+    # aliases
+    nsuf = common_suffix([n.name for n in cd.nodes])
+    isuf = common_suffix([i.name for i in cd.instances])
+    for n in cd.nodes:
+        if nsuf:
+            n.alias = n.name[:-len(nsuf)]
+        n.location_tags = frozenset(
+            t for t in n.tags if any(t.startswith(p + ":")
+                                     for p in loc_prefixes))
+        if mig_prefixes:
+            mt = frozenset(t for t in n.tags
+                           if any(t.startswith(p + ":")
+                                  for p in mig_prefixes))
+            n.mig_tags = mt
+            recv = set(mt)
+            for a, b in allow_mig:
+                if b in n.tags:
+                    recv.add(a)
+            n.rmig_tags = frozenset(recv)
+        pol = cd.groups[n.group].ipolicy if 0 <= n.group < len(cd.groups) \
+            else cd.ipolicy
+        n.set_policy(pol)
+    for inst in cd.instances:
+        if isuf:
+            inst.alias = inst.name[:-len(isuf)]
+        inst.excl_tags = [t for t in inst.tags
+                          if any(t.startswith(p + ":") for p in prefixes)]
+        inst.dsrd_loc_tags = frozenset(
+            t for t in inst.tags if any(t.startswith(p + ":")
+                                        for p in dloc_prefixes))
+    if select_insts is not None:
+        sel = set(select_insts)
+        for inst in cd.instances:
+            if inst.name not in sel and inst.alias not in sel:
+                inst.movable = False
+    if exclude_insts:
+        exc = set(exclude_insts)
+        for inst in cd.instances:
+            if inst.name in exc or inst.alias in exc:
+                inst.movable = False
+    # instance location score depends on both nodes' location tags
+    for inst in cd.instances:
+        if inst.snode >= 0 and inst.has_secondary():
+            p = cd.nodes[inst.pnode]
+            s = cd.nodes[inst.snode]
+            inst.location_score = len(p.location_tags & s.location_tags)
+    place_instances(cd)
+    return cd
+
+
+def place_instances(cd: ClusterData) -> None:
+    """Puts every instance on its nodes and computes memory statistics."""
+    nodes = cd.nodes
+    for inst in cd.instances:
+        nodes[inst.pnode].set_pri(inst)
+        if inst.snode >= 0:
+            nodes[inst.snode].set_sec(inst)
+    for n in nodes:
+        imem = 0
+        for i in n.plist:
+            inst = cd.instances[i]
+            if inst.uses_memory():
+                imem += inst.mem
+        n.i_mem = imem
+        n.x_mem = int(n.t_mem) - n.n_mem - n.f_mem - imem
+        n.p_mem = _safe_div(n.unallocated_mem(), n.t_mem)
+        n.build_peers(cd.instances)
+
+
+def _safe_div(a, b):
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return float("nan") if a == 0 else float("inf")
+
+
+def check_data(cd: ClusterData) -> list:
+    """The load-time consistency warnings (one string per bad node)."""
+    out = []
+    for n in cd.nodes:
+        if n.offline:
+            continue
+        dsk_used = 0
+        for i in n.plist + n.slist:
+            inst = cd.instances[i]
+            if inst.uses_local_storage():
+                dsk_used += inst.dsk
+        delta_mem = n.x_mem
+        delta_dsk = int(n.t_dsk) - n.f_dsk - dsk_used
+        if delta_mem > 512 or delta_dsk > 1024:
+            out.append("node %s is missing %d MB ram and %d GB disk"
+                       % (n.name, delta_mem, delta_dsk // 1024))
+    return out
+
+
+# --------------------------------------------------------------------------
+# text backend
+
+
+def _split_sections(text: str) -> list:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    secs = [[]]
+    for ln in lines:
+        if ln == "":
+            secs.append([])
+        else:
+            secs[-1].append(ln)
+    return secs
+
+
+def _int(field: str, what: str) -> int:
+    try:
+        return int(field)
+    except ValueError:
+        raise LoadError("Cannot parse %s '%s'" % (what, field)) from None
+
+
+def _float(field: str, what: str) -> float:
+    try:
+        return float(field)
+    except ValueError:
+        raise LoadError("Cannot parse %s '%s'" % (what, field)) from None
+
+
+def _bool(field: str, what: str) -> bool:
+    if field == "Y":
+        return True
+    if field == "N":
+        return False
+    raise LoadError("Cannot parse %s '%s'" % (what, field))
+
+
+def _tags(field: str) -> list:
+    return [t for t in field.split(",") if t] if field else []
+
+
+def parse_spec(text: str) -> ISpec:
+    parts = text.split(",")
+    if len(parts) != 6:
+        raise LoadError("Invalid ipolicy spec '%s'" % text)
+    vals = [_int(p, "ipolicy spec") for p in parts]
+    return ISpec(*vals)
+
+
+def parse_ipolicy_fields(fields: list) -> IPolicy:
+    std = parse_spec(fields[1])
+    mm = fields[2].split(";")
+    if len(mm) % 2 != 0 or not mm:
+        raise LoadError("Invalid minmax specs '%s'" % fields[2])
+    minmax = [(parse_spec(mm[k]), parse_spec(mm[k + 1]))
+              for k in range(0, len(mm), 2)]
+    tmpls = _tags(fields[3])
+    for t in tmpls:
+        if t not in model.DISK_TEMPLATES:
+            raise LoadError("Invalid disk template '%s'" % t)
+    return IPolicy(minmax, std, tmpls, _float(fields[4], "vcpu ratio"),
+                   _float(fields[5], "spindle ratio"))
+
+
+def parse_text(text: str) -> ClusterData:
+    """Parses the text backend format into an (unmerged) ClusterData."""
+    secs = _split_sections(text)
+    while len(secs) < 5:
+        secs.append([])
+    if len(secs) > 5:
+        # extra empty lines inside a section are not allowed
+        raise LoadError("Invalid/incomplete data file: too many sections")
+    glines, nlines, ilines, tlines, plines = secs[:5]
+    groups = []
+    guuid = {}
+    gname = {}
+    for ln in glines:
+        f = ln.split("|")
+        if len(f) not in (4, 5):
+            raise LoadError("Invalid/incomplete group data: '%s'" % ln)
+        if f[2] not in model.ALLOC_POLICY_ORDER:
+            raise LoadError("Invalid alloc policy '%s'" % f[2])
+        g = Group(f[0], f[1], f[2], _tags(f[3]),
+                  _tags(f[4]) if len(f) > 4 else [])
+        g.idx = len(groups)
+        guuid[g.uuid] = g.idx
+        gname[g.name] = g.idx
+        groups.append(g)
+    nodes = []
+    nidx = {}
+    for ln in nlines:
+        f = ln.split("|")
+        if len(f) < 9:
+            raise LoadError("Invalid/incomplete node data: '%s'" % ln)
+        name = f[0]
+        if f[8] not in guuid:
+            raise LoadError("Unknown group '%s' for node '%s'"
+                            % (f[8], name))
+        gdx = guuid[f[8]]
+        spindles = _int(f[9], "spindles") if len(f) > 9 and f[9] else 1
+        excl = _bool(f[11], "exclusive storage") if len(f) > 11 and f[11] \
+            else False
+        fspn = _int(f[12], "free spindles") if len(f) > 12 and f[12] else 0
+        ncpu = _int(f[13], "node cpus") if len(f) > 13 and f[13] else 1
+        speed = _float(f[14], "cpu speed") if len(f) > 14 and f[14] else 1.0
+        offline = f[7] == "Y" or "?" in f[1:7]
+        if "?" in f[1:7]:
+            n = Node(name, 0, 0, 0, 0, 0, 0, ncpu, True, spindles, 0, gdx,
+                     excl)
+        else:
+            n = Node(name, _int(f[1], "total memory"),
+                     _int(f[2], "node memory"), _int(f[3], "free memory"),
+                     _int(f[4], "total disk"), _int(f[5], "free disk"),
+                     _int(f[6], "total cpus"), ncpu, offline, spindles,
+                     fspn, gdx, excl)
+        n.is_master = f[7] == "M"
+        n.tags = _tags(f[10]) if len(f) > 10 else []
+        n.cpu_speed = speed
+        n.idx = len(nodes)
+        nidx[name] = n.idx
+        nodes.append(n)
+    instances = []
+    for ln in ilines:
+        f = ln.split("|")
+        if len(f) < 10:
+            raise LoadError("Invalid/incomplete instance data: '%s'" % ln)
+        name = f[0]
+        if f[6] not in nidx:
+            raise LoadError("Unknown node '%s' for instance '%s'"
+                            % (f[6], name))
+        pdx = nidx[f[6]]
+        if f[7] == "":
+            sdx = model.NO_SECONDARY
+        elif f[7] in nidx:
+            sdx = nidx[f[7]]
+        else:
+            raise LoadError("Unknown node '%s' for instance '%s'"
+                            % (f[7], name))
+        if f[4] not in model.RUN_STATES:
+            raise LoadError("Invalid instance status '%s'" % f[4])
+        if f[8] not in model.DISK_TEMPLATES:
+            raise LoadError("Invalid disk template '%s'" % f[8])
+        su = _int(f[10], "spindle use") if len(f) > 10 and f[10] else 1
+        forth = _bool(f[12], "forthcoming") if len(f) > 12 and f[12] \
+            else False
+        inst = Instance(name, _int(f[1], "memory"), _int(f[2], "disk"),
+                        _int(f[3], "vcpus"), f[4], _tags(f[9]),
+                        _bool(f[5], "auto_balance"), pdx, sdx, f[8], su,
+                        forth)
+        if len(f) > 11 and f[11] not in ("", "-"):
+            inst.total_spindles = _int(f[11], "spindles")
+        if sdx == pdx:
+            raise LoadError("Instance '%s' has the same primary and"
+                            " secondary node" % name)
+        inst.idx = len(instances)
+        instances.append(inst)
+    ctags = list(tlines)
+    cpol = model.default_ipolicy()
+    explicit = False
+    for ln in plines:
+        f = ln.split("|")
+        if len(f) != 6:
+            raise LoadError("Invalid/incomplete policy data: '%s'" % ln)
+        pol = parse_ipolicy_fields(f)
+        if f[0] == "":
+            cpol = pol
+            explicit = True
+        elif f[0] in gname:
+            groups[gname[f[0]]].ipolicy = pol
+        else:
+            raise LoadError("Unknown group '%s' in policy" % f[0])
+    return ClusterData(groups, nodes, instances, ctags, cpol, explicit)
+
+
+def load_text_file(path: str) -> ClusterData:
+    try:
+        with open(path) as fh:
+            text = fh.read()
+    except OSError as err:
+        raise LoadError("%s: %s" % (path, err.strerror)) from None
+    return parse_text(text)
+
+
+def _node_line(n: Node, groups: list) -> str:
+    if n.offline:
+        role = "Y"
+    elif n.is_master:
+        role = "M"
+    else:
+        role = "N"
+    return "|".join((
+        n.name, "%d" % int(n.t_mem), "%d" % n.n_mem, "%d" % n.f_mem,
+        "%d" % int(n.t_dsk), "%d" % n.f_dsk, "%d" % int(n.t_cpu), role,
+        groups[n.group].uuid, "%d" % n.t_spindles, ",".join(n.tags),
+        "Y" if n.excl_storage else "N", "%d" % n.f_spindles,
+        "%d" % n.n_cpu, _show_float(n.cpu_speed)))
+
+
+def _show_float(x: float) -> str:
+    return repr(float(x))
+
+
+def serialize_cluster(cd: ClusterData) -> str:
+    """Writes the cluster in the text format (as ``-S`` does)."""
+    out = []
+    for g in cd.groups:
+        out.append("|".join((g.name, g.uuid, g.alloc_policy,
+                             ",".join(g.tags), ",".join(g.networks))))
+    out.append("")
+    for n in cd.nodes:
+        out.append(_node_line(n, cd.groups))
+    out.append("")
+    for i in cd.instances:
+        sn = cd.nodes[i.snode].name if i.snode >= 0 else ""
+        out.append("|".join((
+            i.name, "%d" % i.mem, "%d" % i.dsk, "%d" % i.vcpus, i.run_st,
+            "Y" if i.auto_balance else "N", cd.nodes[i.pnode].name, sn,
+            i.disk_template, ",".join(i.tags), "%d" % i.spindle_use,
+            "-" if i.total_spindles is None else "%d" % i.total_spindles,
+            "Y" if i.forthcoming else "N")))
+    out.append("")
+    out.extend(cd.cluster_tags)
+    out.append("")
+    out.append(_policy_line("", cd.ipolicy))
+    for g in cd.groups:
+        out.append(_policy_line(g.name, g.ipolicy))
+    return "\n".join(out)
+
+
+def _policy_line(owner: str, pol: IPolicy) -> str:
+    mm = ";".join("%s;%s" % (a.to_text(), b.to_text())
+                  for a, b in pol.minmax)
+    return "|".join((owner, pol.std.to_text(), mm,
+                     ",".join(pol.disk_templates),
+                     _show_float(pol.vcpu_ratio),
+                     _show_float(pol.spindle_ratio)))
+
+
+def file_basename(path: str) -> str:
+    return os.path.basename(path)
