@@ -171,6 +171,12 @@ def main(argv=None) -> None:
     out = sys.stdout
     verbose = opts["verbose"]
     cli.warn_inconsistent(cd)
+    if verbose > 1:
+        from ganeti.htools.hinfo import show_ipolicy
+        if cd.cluster_tags:
+            out.write("Loaded cluster tags: %s\n"
+                      % ",".join(cd.cluster_tags))
+        out.write("Loaded cluster ipolicy: %s\n" % show_ipolicy(cd.ipolicy))
     out.write("Loaded %d nodes, %d instances\n" % (len(cd.nodes),
                                                    len(cd.instances)))
     gdx = select_group(cd, opts)
@@ -208,9 +214,8 @@ def main(argv=None) -> None:
     if verbose > 2:
         out.write("Final coefficients:   overall %.8f\n%s\n"
                   % (fin.score, metrics.print_stats("   ", fin_nodes)))
-    elif fin.placements:
-        out.write("Cluster score improved from %.8f to %.8f\n"
-                  % (ini.score, fin.score))
+    elif not fin.placements:
+        out.write("No solution found\n")
     else:
         out.write("Cluster score improved from %.8f to %.8f\n"
                   % (ini.score, fin.score))
