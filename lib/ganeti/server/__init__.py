@@ -1,0 +1,1 @@
+"""Daemon entry points: masterd, noded, rapi."""
