@@ -1,0 +1,125 @@
+"""hail: the iallocator script.
+
+Owns hail's flow: read the request file Ganeti passes, answer allocate,
+multi-allocate, relocate, node-evacuate and change-group requests with the
+JSON Ganeti expects on stdout, and optionally save the cluster state (-S).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ganeti.htools import alloc, cli, iallocator, loader
+from ganeti.htools.cli import EXIT_FAILURE, EXIT_SUCCESS
+
+KEYS = ["print_nodes", "save", "data_file", "verbose", "quiet",
+        "static_kvm", "no_capacity_checks", "ignore_soft", "version", "help",
+        "help_completion"]
+
+
+def _answer(success: bool, info: str, result) -> str:
+    return iallocator.dumps({"success": success, "info": info,
+                             "result": result})
+
+
+def _set_excl_tags(cd, insts: list) -> None:
+    prefixes = [t[len(loader.EX_TAGS_PREFIX):] for t in cd.cluster_tags
+                if t.startswith(loader.EX_TAGS_PREFIX)]
+    for inst in insts:
+        inst.excl_tags = [t for t in inst.tags
+                          if any(t.startswith(p + ":") for p in prefixes)]
+
+
+def process(cd, req) -> str:
+    nodes = cd.nodes
+    _set_excl_tags(cd, req.instances)
+    kind = req.kind
+    if kind == "allocate":
+        inst = req.instances[0]
+        inst.idx = len(cd.instances)
+        gdx, sol, log = alloc.alloc_best_group(cd, nodes, inst,
+                                               req.required_nodes,
+                                               req.group_name)
+        if sol is None:
+            return _answer(False, "Request failed: " + ", ".join(log), [])
+        info = "Request successful: Selected group: %s, %s" % (
+            cd.groups[gdx].name, ", ".join(log))
+        return _answer(True, info, [nodes[x].name for x in sol.best[1]])
+    if kind == "multi-allocate":
+        ok, bad = [], []
+        cur = list(nodes)
+        all_insts = list(cd.instances)
+        for inst in req.instances:
+            inst.idx = len(all_insts)
+            gdx, sol, _ = alloc.alloc_best_group(cd, cur, inst,
+                                                 inst.required_nodes())
+            if sol is None:
+                bad.append(inst.name)
+                continue
+            cur = alloc.apply_changes(cur, sol.best[0])
+            ni = inst.copy()
+            ni.pnode = sol.best[1][0]
+            ni.snode = sol.best[1][1] if len(sol.best[1]) > 1 else -1
+            all_insts.append(ni)
+            ok.append([inst.name, [cur[x].name for x in sol.best[1]]])
+        info = ("Request successful: %d instances failed to allocate and %d"
+                " were allocated successfully" % (len(bad), len(ok)))
+        return _answer(True, info, [ok, bad])
+    if kind == "relocate":
+        raw = req.raw
+        byname = {n.name: n.idx for n in nodes}
+        exclude = [byname[x] for x in raw.get("relocate_from", [])
+                   if x in byname]
+        best, failures = alloc.relocate(cd, raw["name"], exclude)
+        if best is None:
+            return _answer(False, "Request failed: No valid allocation"
+                           " solutions, failure reasons: %s"
+                           % (alloc.fail_summary(failures)
+                              or "unknown reasons"), [])
+        return _answer(True, "Request successful: success",
+                       [nodes[x].name for x in best[1]])
+    if kind == "node-evacuate":
+        raw = req.raw
+        moved, failed, jobs, _ = alloc.node_evacuate(
+            cd, list(raw.get("instances", [])), raw.get("evac_mode", "all"))
+        info = ("Request successful: %d instances failed to move and %d were"
+                " moved successfully" % (len(failed), len(moved)))
+        return _answer(True, info, [moved, failed, jobs])
+    if kind == "change-group":
+        raw = req.raw
+        names = list(raw.get("instances", []))
+        failed = [[n, "no groups for evacuation"] for n in names]
+        info = ("Request successful: %d instances failed to move and %d were"
+                " moved successfully" % (len(failed), 0))
+        return _answer(True, info, [[], failed, []])
+    return _answer(False, "Request type '%s' not supported" % kind, [])
+
+
+def main(argv=None) -> None:
+    opts, args = cli.start("hail", KEYS, argv, max_args=1)
+    if not args:
+        cli.die("this program needs an input file.")
+    path = args[0]
+    try:
+        with open(path) as fh:
+            text = fh.read()
+    except OSError as err:
+        cli.die("%s: %s" % (path, err.strerror))
+    static_kvm = opts.get("static_kvm")
+    try:
+        cd, req = iallocator.parse_request(
+            text, iallocator.STATIC_KVM_NODE_MEMORY
+            if static_kvm is None else static_kvm)
+        loader.merge_data(cd)
+    except loader.LoadError as err:
+        cli.die(str(err))
+    if opts.get("save"):
+        with open(opts["save"] + ".pre-ialloc", "w") as fh:
+            fh.write(loader.serialize_cluster(cd) + "\n")
+    sys.stdout.write(process(cd, req) + "\n")
+    sys.exit(EXIT_SUCCESS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+    sys.exit(EXIT_FAILURE)
