@@ -254,3 +254,17 @@ def test_connections_are_kept_alive(tls_env):
         res = runner.call_version(["node1", "node2", "node3"])
         assert all(r.fail_msg is None for r in res.values())
     assert tls_env["server"]._counter == before
+
+
+def test_results_keyed_by_caller_ids(tls_env):
+    port = tls_env["server"].port
+    table = {"uuid-1": "node1", "uuid-2": "node2"}
+
+    def by_uuid(ids):
+        return [(table[i], "127.0.0.1", port, False) for i in ids]
+
+    runner = rpc.RpcRunner(by_uuid, cert_file=tls_env["cli_pem"], ca_file=tls_env["srv_pem"])
+    res = runner.call_version(["uuid-2", "uuid-1"])
+    assert list(res) == ["uuid-2", "uuid-1"]
+    assert res["uuid-1"].node == "node1" and res["uuid-2"].node == "node2"
+    assert all(r.payload == constants.PROTOCOL_VERSION for r in res.values())

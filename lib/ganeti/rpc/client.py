@@ -25,7 +25,10 @@ from ganeti import constants, errors, pathutils, serializer
 from ganeti.http import client as http_client
 from ganeti.rpc import defs, encoding
 
-#: resolver(names) -> [(name, ip or None, port or None, offline), ...], same order
+#: resolver(ids) -> [(name, ip or None, port or None, offline), ...], one entry per
+#: id, same order; ids are whatever the caller passes (names, or UUIDs when the
+#: master's config-based resolver is used); results are keyed by those ids and
+#: ``RpcResult.node`` is the resolved name
 Resolver = Callable[[list[str]], list[tuple[str, str | None, int | None, bool]]]
 
 OFFLINE_MSG = "Node is marked offline"
@@ -285,12 +288,17 @@ class RpcRunner:
         shared_body = None if per_node else serializer.dump_bytes(encoded)
         files, ssl_fn = self._ssl_config()
         requests = []
-        for name, ip, port, offline in self.resolver(nodes):
+        resolved = self.resolver(nodes)
+        if len(resolved) != len(nodes):
+            raise errors.ProgrammerError(
+                "Resolver returned %d entries for %d nodes" % (len(resolved), len(nodes))
+            )
+        for key, (name, ip, port, offline) in zip(nodes, resolved):
             if offline and not cdef.accept_offline:
-                results[name] = RpcResult(offline=True, node=name, call=cdef.name)
+                results[key] = RpcResult(offline=True, node=name, call=cdef.name)
                 continue
             if not ip:
-                results[name] = RpcResult(
+                results[key] = RpcResult(
                     data="Can't resolve the address of node %s" % name,
                     failed=True,
                     node=name,
@@ -299,29 +307,28 @@ class RpcRunner:
                 continue
             body = shared_body
             if body is None:
-                node_args = [a.values.get(name) if isinstance(a, PerNode) else a for a in encoded]
+                node_args = [a.values.get(key) if isinstance(a, PerNode) else a for a in encoded]
                 if cdef.prep is not None:
-                    node_args = cdef.prep(name, node_args)
+                    node_args = cdef.prep(key, node_args)
                 body = serializer.dump_bytes(node_args)
-            requests.append(
-                http_client.HttpClientRequest(
-                    ip,
-                    port or self.port,
-                    "POST",
-                    "/" + cdef.name,
-                    headers=["Content-Type: application/json"],
-                    post_data=body,
-                    read_timeout=timeout,
-                    connect_timeout=self.connect_timeout,
-                    curl_config_fn=ssl_fn,
-                    config_key=files,
-                    nicename=name,
-                )
+            req = http_client.HttpClientRequest(
+                ip,
+                port or self.port,
+                "POST",
+                "/" + cdef.name,
+                headers=["Content-Type: application/json"],
+                post_data=body,
+                read_timeout=timeout,
+                connect_timeout=self.connect_timeout,
+                curl_config_fn=ssl_fn,
+                config_key=files,
+                nicename=name,
             )
-        http_client.process_requests(requests, self.pool)
-        for req in requests:
-            results[req.nicename] = self._result(cdef, req)
-        return {name: results[name] for name in nodes if name in results}
+            requests.append((key, req))
+        http_client.process_requests([req for _, req in requests], self.pool)
+        for key, req in requests:
+            results[key] = self._result(cdef, req)
+        return {key: results[key] for key in nodes}
 
     @staticmethod
     def _result(cdef: defs.RpcCall, req: http_client.HttpClientRequest) -> RpcResult:
