@@ -1,0 +1,111 @@
+"""Small pieces shared by the ConfigWriter's parts: its lock decorator,
+the name index and per-job reservations.
+
+Owns no configuration state of its own; must never do I/O.
+"""
+
+from typing import Any, Callable
+
+from ganeti import errors
+
+MAX_GENERATE_TRIES = 64
+
+# the UUID-keyed collections of config.data, in file order
+KINDS = ("nodes", "nodegroups", "instances", "networks", "disks", "filters")
+
+
+def locked(fn: Callable) -> Callable:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return fn(self, *args, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__qualname__ = fn.__qualname__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+_KINDS = ("nodes", "nodegroups", "instances", "networks", "disks", "filters")
+
+
+class NameIndex:
+    """name -> UUID, plus Ganeti's short-name expansion (``node1`` matches
+    ``node1.example.com``: the key followed by a dot, case-insensitively)."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._prefixes: dict[str, set[str]] = {}
+
+    def add(self, uuid: str, name: str) -> None:
+        if uuid in self._names:
+            self.remove(uuid)
+        self._names[uuid] = name
+        self._exact[name] = uuid
+        lower = name.lower()
+        parts = lower.split(".")
+        for i in range(1, len(parts) + 1):
+            self._prefixes.setdefault(".".join(parts[:i]), set()).add(uuid)
+
+    def remove(self, uuid: str) -> None:
+        name = self._names.pop(uuid, None)
+        if name is None:
+            return
+        if self._exact.get(name) == uuid:
+            del self._exact[name]
+        parts = name.lower().split(".")
+        for i in range(1, len(parts) + 1):
+            key = ".".join(parts[:i])
+            members = self._prefixes.get(key)
+            if members is not None:
+                members.discard(uuid)
+                if not members:
+                    del self._prefixes[key]
+
+    def name_of(self, uuid: str) -> str | None:
+        return self._names.get(uuid)
+
+    def lookup(self, name: str) -> str | None:
+        return self._exact.get(name)
+
+    def expand(self, key: str) -> str | None:
+        if key in self._exact:
+            return self._exact[key]
+        lower = key.lower()
+        candidates = self._prefixes.get(lower, ())
+        exact = [u for u in candidates if self._names[u].lower() == lower]
+        if len(exact) == 1:
+            return exact[0]
+        if len(candidates) == 1:
+            return next(iter(candidates))
+        return None
+
+
+class Reservations:
+    """Values reserved per execution context (job) until it ends."""
+
+    def __init__(self) -> None:
+        self._by_ec: dict[Any, set] = {}
+
+    def reserved(self) -> set:
+        result: set = set()
+        for values in self._by_ec.values():
+            result.update(values)
+        return result
+
+    def reserve(self, ec_id: Any, value: Any) -> None:
+        if value in self.reserved():
+            raise errors.ReservationError("Duplicate reservation for resource '%s'" % (value,))
+        self._by_ec.setdefault(ec_id, set()).add(value)
+
+    def drop(self, ec_id: Any) -> None:
+        self._by_ec.pop(ec_id, None)
+
+    def generate(self, existing: set, gen_fn: Callable[[], Any], ec_id: Any) -> Any:
+        taken = existing | self.reserved()
+        for _ in range(MAX_GENERATE_TRIES):
+            value = gen_fn()
+            if value not in taken:
+                self._by_ec.setdefault(ec_id, set()).add(value)
+                return value
+        raise errors.ConfigurationError("Unable to generate a new unique resource value")
