@@ -78,9 +78,6 @@ _COMPARISON_OPS = {
     ">=": OP_GE,
 }
 
-# pyparsing names infix_notation's inner levels after their operator.
-_INFIX_NOISE_RE = re.compile(r"Expected Suppress:\('\w+'\) operations")
-
 _parser: Any = None
 _parser_lock = threading.Lock()
 
@@ -262,20 +259,26 @@ def _build_parser() -> Any:
 
     def logic(op):
         def action(toks):
-            operands = toks[0].as_list()
+            operands = toks.as_list()
             return [[op] + operands] if len(operands) > 1 else [operands[0]]
 
         return action
 
-    expression = pp.infix_notation(
-        condition,
-        [
-            (pp.Suppress(pp.Keyword("not")), 1, pp.OpAssoc.RIGHT, lambda t: [[OP_NOT, t[0][0]]]),
-            (pp.Suppress(pp.Keyword("and")), 2, pp.OpAssoc.LEFT, logic(OP_AND)),
-            (pp.Suppress(pp.Keyword("or")), 2, pp.OpAssoc.LEFT, logic(OP_OR)),
-        ],
+    # Precedence climbing by hand (not > and > or): infix_notation backtracks
+    # exponentially on nested parentheses.
+    expression = pp.Forward().set_name("filter expression")
+    atom = (pp.Suppress("(") + expression + pp.Suppress(")")) | condition
+    negation = pp.Forward()
+    negated = (pp.Suppress(pp.Keyword("not")) + negation).set_parse_action(
+        lambda t: [[OP_NOT, t[0]]]
     )
-    expression.set_name("filter expression")
+    negation <<= (negated | atom).set_name("condition")
+    conjunction = (
+        negation + pp.ZeroOrMore(pp.Suppress(pp.Keyword("and")) + negation)
+    ).set_parse_action(logic(OP_AND))
+    expression <<= (
+        conjunction + pp.ZeroOrMore(pp.Suppress(pp.Keyword("or")) + conjunction)
+    ).set_parse_action(logic(OP_OR))
     parser = pp.StringStart() + expression + pp.StringEnd()
     parser.parse_with_tabs()
     return parser
@@ -307,9 +310,8 @@ def parse_filter(text: str) -> list:
         try:
             result = parser.parse_string(text, parse_all=True)
         except pp.ParseBaseException as err:
-            reason = _INFIX_NOISE_RE.sub("Expected a condition", str(err))
             raise errors.QueryFilterParseError(
-                "Failed to parse query filter '%s': %s" % (text, reason), err
+                "Failed to parse query filter '%s': %s" % (text, err), err
             ) from None
     return result.as_list()[0]
 
