@@ -1097,3 +1097,25 @@ NV_USERSCRIPTS = "user-scripts"
 NV_VERSION = "version"
 NV_VGLIST = "vglist"
 NV_VMNODES = "vmnodes"
+
+# Config objects (objects.py): grouped-parameter key, cluster-only hv/nd params,
+# monitoring data collectors, default compression tools, template preference
+PP_DEFAULT = "default"
+HVC_GLOBALS = frozenset(["migration_port", "migration_bandwidth", "migration_mode", "xen_cmd"])
+NDC_GLOBALS = frozenset([ND_EXCLUSIVE_STORAGE])
+DATA_COLLECTOR_NAMES = frozenset(
+    ["cpu-avg-load", "diskstats", "drbd", "inst-status-xen", "lv", "xen-cpu-avg-load"]
+)
+DATA_COLLECTOR_PARAMETER_INTERVAL = 5000000
+IEC_DEFAULT_TOOLS = ["gzip", "gzip-fast", "gzip-slow"]
+DISK_TEMPLATE_PREFERENCE = [
+    DT_DRBD8,
+    DT_PLAIN,
+    DT_FILE,
+    DT_SHARED_FILE,
+    DT_BLOCK,
+    DT_RBD,
+    DT_EXT,
+    DT_GLUSTER,
+    DT_DISKLESS,
+]
