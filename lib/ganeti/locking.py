@@ -493,8 +493,31 @@ class LockSet:
             raise errors.LockError(
                 "Cannot acquire locks in the same set twice (lockset %s)" % self.name
             )
-        deadline = None if timeout is None else _monotonic() + max(timeout, 0.0)
+        if isinstance(names, str) and test_notify is None:
+            # The common case of one member, without the general loop's bookkeeping
+            lock = self._locks.get(names)
+            if lock is None:
+                if opportunistic:
+                    return set()
+                raise errors.LockError(
+                    "Non-existing lock %s in set %s (it may have been removed)" % (names, self.name)
+                )
+            if opportunistic and timeout is None:
+                timeout = 0.0
+            try:
+                ok = lock.acquire(shared, timeout, priority)
+            except errors.LockError:
+                if opportunistic:
+                    return set()
+                raise errors.LockError(
+                    "Non-existing lock %s in set %s (it may have been removed)" % (names, self.name)
+                ) from None
+            if not ok:
+                return set() if opportunistic else None
+            self._owned[ident] = {names: lock}
+            return {names}
 
+        deadline = None if timeout is None else _monotonic() + max(timeout, 0.0)
         if names is not None:
             if isinstance(names, str):
                 ordered = [names]
@@ -589,18 +612,23 @@ class LockSet:
         owned = self._owned.get(ident)
         if owned is None:
             raise errors.ProgrammerError("release() on lock set %s while not owner" % self.name)
+        set_lock = self._set_lock
         if names is None:
-            names = list(owned)
-        else:
-            names = _as_names(names)
-            unheld = [n for n in names if n not in owned]
-            if unheld:
-                raise errors.ProgrammerError(
-                    "release() on unheld resources %s (set %s)"
-                    % (", ".join(map(str, unheld)), self.name)
-                )
-        if self._set_lock.is_owned():
-            self._set_lock.release()
+            if ident == set_lock._exc or ident in set_lock._shr:
+                set_lock.release()
+            del self._owned[ident]
+            for lock in owned.values():
+                lock.release()
+            return
+        names = _as_names(names)
+        unheld = [n for n in names if n not in owned]
+        if unheld:
+            raise errors.ProgrammerError(
+                "release() on unheld resources %s (set %s)"
+                % (", ".join(map(str, unheld)), self.name)
+            )
+        if ident == set_lock._exc or ident in set_lock._shr:
+            set_lock.release()
         for name in names:
             owned.pop(name).release()
         if not owned:
