@@ -239,6 +239,8 @@ class SharedLock:
     ) -> bool:
         """Queues the caller and waits; the mutex is held on entry and exit."""
         deadline = None if timeout is None else _monotonic() + max(timeout, 0.0)
+        if priority is None:  # Ganeti's callers may pass None for "default"
+            priority = constants.OP_PRIO_DEFAULT
         name = _current_thread().name
         entry = self._shared_pending.get(priority) if shared else None
         if entry is None:

@@ -166,7 +166,7 @@ def test_timeout_is_honoured(actors, timeout):
     start = time.monotonic()
     assert lock.acquire(timeout=timeout) is False
     elapsed = time.monotonic() - start
-    assert timeout <= elapsed < timeout + 0.1
+    assert timeout <= elapsed < timeout + 0.5
     assert waiting(lock) == 0
 
 
@@ -202,6 +202,15 @@ def test_priority_order_then_fifo(actors):
     for fut in futs:
         fut.result(WAIT)
     assert order == ["m20", "m5", "p0a", "p0b", "p5"]
+
+
+def test_priority_none_means_default(actors):
+    lock = SharedLock("l")
+    lock.acquire()
+    fut = actors("w").submit(lock.acquire, priority=None)
+    wait_waiting(lock, 1)
+    lock.release()
+    assert fut.result(WAIT) is True
 
 
 def test_shared_waiters_of_one_priority_are_woken_together(actors):
@@ -380,7 +389,7 @@ def test_lockset_timeout_releases_what_was_taken(actors):
     other.call(ls.acquire, "b")
     start = time.monotonic()
     assert ls.acquire(["a", "b", "c"], timeout=0.1) is None
-    assert 0.1 <= time.monotonic() - start < 0.3
+    assert 0.1 <= time.monotonic() - start < 0.6
     assert not ls.is_owned()
     assert actors("third").call(ls.acquire, ["a", "c"], timeout=0) == {"a", "c"}
 
@@ -390,7 +399,7 @@ def test_lockset_opportunistic(actors):
     actors("other").call(ls.acquire, "b")
     start = time.monotonic()
     assert ls.acquire(["a", "b", "c", "gone"], opportunistic=True) == {"a", "c"}
-    assert time.monotonic() - start < 0.1
+    assert time.monotonic() - start < 0.5
     ls.release()
     assert ls.acquire(["b"], opportunistic=True, timeout=0.05) == set()
     assert not ls.is_owned()
