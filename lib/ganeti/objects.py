@@ -19,37 +19,24 @@ from typing import Any, Callable, Iterable
 
 from ganeti import constants, errors
 
-# Names Ganeti uses on disk; appended to constants.py only if missing there.
-PP_DEFAULT = getattr(constants, "PP_DEFAULT", "default")
-HVC_GLOBALS = getattr(
-    constants,
-    "HVC_GLOBALS",
-    frozenset(["migration_port", "migration_bandwidth", "migration_mode", "xen_cmd"]),
-)
-NDC_GLOBALS = getattr(constants, "NDC_GLOBALS", frozenset([constants.ND_EXCLUSIVE_STORAGE]))
-DATA_COLLECTOR_NAMES = getattr(
-    constants,
-    "DATA_COLLECTOR_NAMES",
-    frozenset(["cpu-avg-load", "diskstats", "drbd", "inst-status-xen", "lv", "xen-cpu-avg-load"]),
-)
-DATA_COLLECTOR_DEFAULT_INTERVAL = 5000000  # microseconds, as Ganeti stores it
-DEFAULT_COMPRESSION_TOOLS = ["gzip", "gzip-fast", "gzip-slow"]
-DISK_TEMPLATE_PREFERENCE = [
-    constants.DT_DRBD8,
-    constants.DT_PLAIN,
-    constants.DT_FILE,
-    constants.DT_SHARED_FILE,
-    constants.DT_BLOCK,
-    constants.DT_RBD,
-    constants.DT_EXT,
-    constants.DT_GLUSTER,
-    constants.DT_DISKLESS,
-]
+PP_DEFAULT = constants.PP_DEFAULT
+HVC_GLOBALS = constants.HVC_GLOBALS
+NDC_GLOBALS = constants.NDC_GLOBALS
+DATA_COLLECTOR_NAMES = constants.DATA_COLLECTOR_NAMES
+DATA_COLLECTOR_DEFAULT_INTERVAL = constants.DATA_COLLECTOR_PARAMETER_INTERVAL  # microseconds
+DEFAULT_COMPRESSION_TOOLS = constants.IEC_DEFAULT_TOOLS
+DISK_TEMPLATE_PREFERENCE = constants.DISK_TEMPLATE_PREFERENCE
 ISPECS_MINMAX_KEYS = frozenset([constants.ISPECS_MIN, constants.ISPECS_MAX])
 AF_INET = 2
 AF_INET6 = 10
 
 _TIMESTAMPS = ("ctime", "mtime")
+
+
+def _fields(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
+
+
 _UUID = ("uuid",)
 _VALID_TAG_RE = re.compile(r"^[\w.+*/:@-]+$")
 
@@ -467,16 +454,7 @@ class TaggableObject(ConfigObject):
 class NIC(ConfigObject):
     """A network interface of an instance."""
 
-    __slots__ = _FIELDS = (
-        "name",
-        "mac",
-        "ip",
-        "network",
-        "nicparams",
-        "netinfo",
-        "pci",
-        "hvinfo",
-    ) + _UUID
+    __slots__ = _FIELDS = _fields("name mac ip network nicparams netinfo pci hvinfo") + _UUID
     _CTOR_DEFAULTS = {"nicparams": dict}
 
     def upgrade_config(self) -> None:
@@ -487,26 +465,9 @@ class NIC(ConfigObject):
 class Disk(ConfigObject):
     """A virtual disk; DRBD disks hold their two LVs as children."""
 
-    __slots__ = _FIELDS = (
-        (
-            "forthcoming",
-            "name",
-            "dev_type",
-            "logical_id",
-            "children",
-            "nodes",
-            "iv_name",
-            "size",
-            "mode",
-            "params",
-            "spindles",
-            "pci",
-            "hvinfo",
-            "serial_no",
-            "dynamic_params",
-        )
-        + _UUID
-        + _TIMESTAMPS
+    __slots__ = _FIELDS = _fields(
+        "forthcoming name dev_type logical_id children nodes iv_name size mode params "
+        "spindles pci hvinfo serial_no dynamic_params uuid ctime mtime"
     )
     _NESTED = {}  # children set below, once the class exists
     _CTOR_DEFAULTS = {"children": list, "params": dict}
@@ -578,28 +539,10 @@ _configure_class(Disk)
 class Instance(TaggableObject):
     """An instance; ``disks`` lists disk UUIDs (Ganeti 3.0)."""
 
-    __slots__ = _FIELDS = (
-        (
-            "forthcoming",
-            "name",
-            "primary_node",
-            "os",
-            "hypervisor",
-            "hvparams",
-            "beparams",
-            "osparams",
-            "osparams_private",
-            "admin_state",
-            "admin_state_source",
-            "nics",
-            "disks",
-            "disks_active",
-            "network_port",
-            "serial_no",
-        )
-        + _TIMESTAMPS
-        + _UUID
-        + ("tags",)
+    __slots__ = _FIELDS = _fields(
+        "forthcoming name primary_node os hypervisor hvparams beparams osparams "
+        "osparams_private admin_state admin_state_source nics disks disks_active "
+        "network_port serial_no ctime mtime uuid tags"
     )
     _NESTED = {"nics": ("list", NIC), "tags": ("set", None)}
     _CTOR_DEFAULTS = {
@@ -643,28 +586,10 @@ class Instance(TaggableObject):
 class Node(TaggableObject):
     """A physical node."""
 
-    __slots__ = _FIELDS = (
-        (
-            "name",
-            "primary_ip",
-            "secondary_ip",
-            "serial_no",
-            "master_candidate",
-            "offline",
-            "drained",
-            "group",
-            "master_capable",
-            "vm_capable",
-            "ndparams",
-            "powered",
-            "hv_state",
-            "hv_state_static",
-            "disk_state",
-            "disk_state_static",
-        )
-        + _TIMESTAMPS
-        + _UUID
-        + ("tags",)
+    __slots__ = _FIELDS = _fields(
+        "name primary_ip secondary_ip serial_no master_candidate offline drained group "
+        "master_capable vm_capable ndparams powered hv_state hv_state_static disk_state "
+        "disk_state_static ctime mtime uuid tags"
     )
     _NESTED = {"tags": ("set", None)}
     _CTOR_DEFAULTS = {"tags": set, "ndparams": dict}
@@ -692,22 +617,9 @@ class NodeGroup(TaggableObject):
     """A node group.  ``members`` is computed by the ConfigWriter and is
     stored empty, as Ganeti 3.0 does."""
 
-    __slots__ = _FIELDS = (
-        (
-            "name",
-            "members",
-            "ndparams",
-            "diskparams",
-            "ipolicy",
-            "serial_no",
-            "hv_state_static",
-            "disk_state_static",
-            "alloc_policy",
-            "networks",
-        )
-        + _TIMESTAMPS
-        + _UUID
-        + ("tags",)
+    __slots__ = _FIELDS = _fields(
+        "name members ndparams diskparams ipolicy serial_no hv_state_static "
+        "disk_state_static alloc_policy networks ctime mtime uuid tags"
     )
     _NESTED = {"tags": ("set", None)}
     _CTOR_DEFAULTS = {
@@ -763,21 +675,9 @@ class NodeGroup(TaggableObject):
 class Network(TaggableObject):
     """An IP network; ``reservations`` is a '0'/'1' string, one per address."""
 
-    __slots__ = _FIELDS = (
-        (
-            "name",
-            "serial_no",
-            "mac_prefix",
-            "network",
-            "network6",
-            "gateway",
-            "gateway6",
-            "reservations",
-            "ext_reservations",
-        )
-        + _TIMESTAMPS
-        + _UUID
-        + ("tags",)
+    __slots__ = _FIELDS = _fields(
+        "name serial_no mac_prefix network network6 gateway gateway6 reservations "
+        "ext_reservations ctime mtime uuid tags"
     )
     _NESTED = {"tags": ("set", None)}
 
@@ -790,17 +690,8 @@ class Network(TaggableObject):
 class FilterRule(ConfigObject):
     """A job filter rule (Ganeti 2.13+)."""
 
-    __slots__ = _FIELDS = (
-        (
-            "watermark",
-            "priority",
-            "predicates",
-            "action",
-            "reason_trail",
-            "serial_no",
-        )
-        + _TIMESTAMPS
-        + _UUID
+    __slots__ = _FIELDS = _fields(
+        "watermark priority predicates action reason_trail serial_no ctime mtime uuid"
     )
 
 
@@ -810,67 +701,20 @@ Filter = FilterRule
 class Cluster(TaggableObject):
     """Cluster-wide settings and the defaults every parameter inherits from."""
 
-    __slots__ = _FIELDS = (
-        (
-            "serial_no",
-            "rsahostkeypub",
-            "dsahostkeypub",
-            "highest_used_port",
-            "tcpudp_port_pool",
-            "mac_prefix",
-            "volume_group_name",
-            "reserved_lvs",
-            "drbd_usermode_helper",
-            "default_bridge",
-            "default_hypervisor",
-            "master_node",
-            "master_ip",
-            "master_netdev",
-            "master_netmask",
-            "use_external_mip_script",
-            "cluster_name",
-            "file_storage_dir",
-            "shared_file_storage_dir",
-            "gluster_storage_dir",
-            "enabled_hypervisors",
-            "hvparams",
-            "ipolicy",
-            "os_hvp",
-            "beparams",
-            "osparams",
-            "osparams_private_cluster",
-            "nicparams",
-            "ndparams",
-            "diskparams",
-            "candidate_pool_size",
-            "modify_etc_hosts",
-            "modify_ssh_setup",
-            "maintain_node_health",
-            "uid_pool",
-            "default_iallocator",
-            "default_iallocator_params",
-            "hidden_os",
-            "blacklisted_os",
-            "primary_ip_family",
-            "prealloc_wipe_disks",
-            "hv_state_static",
-            "disk_state_static",
-            "enabled_disk_templates",
-            "candidate_certs",
-            "max_running_jobs",
-            "max_tracked_jobs",
-            "install_image",
-            "instance_communication_network",
-            "zeroing_image",
-            "compression_tools",
-            "enabled_user_shutdown",
-            "data_collectors",
-            "ssh_key_type",
-            "ssh_key_bits",
-        )
-        + _TIMESTAMPS
-        + _UUID
-        + ("tags",)
+    __slots__ = _FIELDS = _fields(
+        "serial_no rsahostkeypub dsahostkeypub highest_used_port tcpudp_port_pool "
+        "mac_prefix volume_group_name reserved_lvs drbd_usermode_helper default_bridge "
+        "default_hypervisor master_node master_ip master_netdev master_netmask "
+        "use_external_mip_script cluster_name file_storage_dir shared_file_storage_dir "
+        "gluster_storage_dir enabled_hypervisors hvparams ipolicy os_hvp beparams "
+        "osparams osparams_private_cluster nicparams ndparams diskparams "
+        "candidate_pool_size modify_etc_hosts modify_ssh_setup maintain_node_health "
+        "uid_pool default_iallocator default_iallocator_params hidden_os blacklisted_os "
+        "primary_ip_family prealloc_wipe_disks hv_state_static disk_state_static "
+        "enabled_disk_templates candidate_certs max_running_jobs max_tracked_jobs "
+        "install_image instance_communication_network zeroing_image compression_tools "
+        "enabled_user_shutdown data_collectors ssh_key_type ssh_key_bits ctime mtime "
+        "uuid tags"
     )
     _NESTED = {"tags": ("set", None), "tcpudp_port_pool": ("set", None)}
 
@@ -1109,17 +953,9 @@ class Cluster(TaggableObject):
 class ConfigData(ConfigObject):
     """The whole of config.data: cluster plus UUID-keyed object dicts."""
 
-    __slots__ = _FIELDS = (
-        "version",
-        "cluster",
-        "nodes",
-        "nodegroups",
-        "instances",
-        "networks",
-        "disks",
-        "filters",
-        "serial_no",
-    ) + _TIMESTAMPS
+    __slots__ = _FIELDS = _fields(
+        "version cluster nodes nodegroups instances networks disks filters serial_no ctime mtime"
+    )
     _NESTED = {
         "cluster": ("obj", Cluster),
         "nodes": ("dict", Node),

@@ -162,21 +162,26 @@ class InstancesMixin:
                     "Cannot add instance %s: MAC address '%s' already in use"
                     % (instance.name, nic.mac)
                 )
-        if not replace:
-            self._ensure_uuid(instance, ec_id)
-        for nic in instance.nics:
-            if not nic.uuid:
-                nic.uuid = self._generate_unique_id(ec_id)
         if instance.disks is None:
             instance.disks = []
-        for disk in disks or []:
-            self._add_disk(disk, ec_id, replace=False)
-            instance.disks.append(disk.uuid)
         missing = [u for u in instance.disks if u not in data.disks]
         if missing:
             raise errors.ConfigurationError(
                 "Instance %s refers to unknown disk(s) %s" % (instance.name, ", ".join(missing))
             )
+        for disk in disks or []:
+            if not isinstance(disk, objects.Disk):
+                raise errors.ProgrammerError("Invalid type passed as disk: %r" % (disk,))
+        if not replace:
+            self._ensure_uuid(instance, ec_id)
+        for nic in instance.nics:
+            if not nic.uuid:
+                nic.uuid = self._generate_unique_id(ec_id)
+        for disk in disks or []:
+            self._add_disk(disk, ec_id, replace=False)
+            instance.disks.append(disk.uuid)
+        for pos, disk_uuid in enumerate(instance.disks):
+            data.disks[disk_uuid].iv_name = "disk/%d" % pos
         instance.serial_no = 1 if not replace else (existing.serial_no or 0) + 1
         now = time.time()
         instance.ctime = instance.ctime if replace and instance.ctime else now
