@@ -281,6 +281,10 @@ class _FilterCompiler:
         if not isinstance(op, str) or op not in qlang.ALL_OPS:
             raise _inval("Unknown operator %r in filter" % (op,))
         if op in qlang.LOGIC_OPS:
+            if op == qlang.OP_OR:
+                fast = self._equality_set(operands)
+                if fast is not None:
+                    return fast
             subs = [self.compile(sub, level + 1) for sub in operands]
             if op == qlang.OP_AND:
                 return lambda ctx, item: all(fn(ctx, item) for fn in subs)
@@ -330,29 +334,77 @@ class _FilterCompiler:
                 raise _inval("Field '%s' is text, cannot look for %r in it" % (name, value))
             return _make_pred(entry.getter, _contains, value)
 
-        getter = entry.getter
-        if flags & QFF_SPLIT_TIMESTAMP:
-            merged = _merge_split_time(value)
-            if merged is None:
-                raise _inval("Field '%s' is a timestamp, cannot compare with %r" % (name, value))
-            value = merged
-            getter = _split_time_getter(getter)
-        elif kind in _NUMERIC_KINDS or flags & QFF_JOB_ID:
-            value = _to_number(name, value)
-        elif kind == QFT_BOOL:
-            if isinstance(value, int) and value in (0, 1):
-                value = bool(value)
-            else:
-                raise _inval("Field '%s' is boolean, cannot compare with %r" % (name, value))
-        elif kind == QFT_TEXT and not isinstance(value, str):
-            raise _inval("Field '%s' is text, cannot compare with %r" % (name, value))
-
+        getter, value = self._comparable(name, entry, value)
         if op in (qlang.OP_EQUAL, qlang.OP_EQUAL_LEGACY, qlang.OP_NOT_EQUAL):
             equal = _hostname_equal if flags & QFF_HOSTNAME else operator.eq
             if op == qlang.OP_NOT_EQUAL:
                 return _make_pred(getter, lambda lhs, rhs: not equal(lhs, rhs), value)
             return _make_pred(getter, equal, value)
         return _make_pred(getter, _ordered(_ORDERING[op]), value)
+
+    @staticmethod
+    def _comparable(name: str, entry: FieldEntry, value: Any) -> tuple[Getter, Any]:
+        """The getter and value to compare, checked against the field's kind."""
+        kind, flags, getter = entry.fdef.kind, entry.flags, entry.getter
+        if flags & QFF_SPLIT_TIMESTAMP:
+            merged = _merge_split_time(value)
+            if merged is None:
+                raise _inval("Field '%s' is a timestamp, cannot compare with %r" % (name, value))
+            return _split_time_getter(getter), merged
+        if kind in _NUMERIC_KINDS or flags & QFF_JOB_ID:
+            return getter, _to_number(name, value)
+        if kind == QFT_BOOL:
+            if isinstance(value, int) and value in (0, 1):
+                return getter, bool(value)
+            raise _inval("Field '%s' is boolean, cannot compare with %r" % (name, value))
+        if kind == QFT_TEXT and not isinstance(value, str):
+            raise _inval("Field '%s' is text, cannot compare with %r" % (name, value))
+        return getter, value
+
+    def _equality_set(self, operands: list) -> Callable[[Any, Any], bool] | None:
+        """One set lookup for ``|`` of many ``==`` on one field (name filters)."""
+        equal_ops = (qlang.OP_EQUAL, qlang.OP_EQUAL_LEGACY)
+        if len(operands) < 3 or not all(
+            isinstance(o, (list, tuple)) and len(o) == 3 and o[0] in equal_ops for o in operands
+        ):
+            return None
+        name = operands[0][1]
+        if not isinstance(name, str) or any(o[1] != name for o in operands):
+            return None
+        entry = self._fields.get(name)
+        if entry is None or entry.flags & QFF_SPLIT_TIMESTAMP:
+            return None
+        values = [self._comparable(name, entry, o[2])[1] for o in operands]
+        self._lookup(name)
+        hostname = bool(entry.flags & QFF_HOSTNAME)
+        if hostname:
+            values = [v.lower() if isinstance(v, str) else v for v in values]
+        try:
+            wanted = frozenset(values)
+        except TypeError:
+            return None
+        getter = entry.getter
+
+        def predicate(ctx: Any, item: Any) -> bool:
+            lhs = getter(ctx, item)
+            if isinstance(lhs, _Status):
+                return False
+            if hostname and isinstance(lhs, str):
+                lhs = lhs.lower()
+                if lhs in wanted:
+                    return True
+                dot = lhs.find(".")
+                while dot != -1:
+                    if lhs[:dot] in wanted:
+                        return True
+                    dot = lhs.find(".", dot + 1)
+                return False
+            try:
+                return lhs in wanted
+            except TypeError:
+                return any(lhs == v for v in values)
+
+        return predicate
 
 
 def _split_time_getter(inner: Getter) -> Getter:
@@ -469,7 +521,10 @@ class Query:
         self._requested_names = None
         if qfilter is not None:
             self._filter_fn, self._filter_datakinds = compile_filter(fieldlist, qfilter)
-            self._requested_names = filter_requested_names(qfilter, namefield)
+            names = filter_requested_names(qfilter, namefield)
+            if names is not None and fieldlist[namefield].fdef.kind in _NUMERIC_KINDS:
+                names = list(dict.fromkeys(_to_number(namefield, n) for n in names))
+            self._requested_names = names
 
     def requested_data(self) -> frozenset:
         """Data kinds (``NQ_LIVE``, ``IQ_CONFIG``, ...) the fields and filter need."""

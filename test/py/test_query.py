@@ -930,7 +930,7 @@ def test_job_fields():
     assert by_id[2]["start_ts"] == [RS_UNAVAIL, None]
     assert all(v == [RS_UNAVAIL, None] for (k, v) in by_id[7].items() if k != "id")
     q = query.Query(query.JOB_FIELDS, ["id"], ["|", ["=", "id", "10"], ["=", "id", 2]], "id")
-    assert q.requested_names() == ["10", 2]
+    assert q.requested_names() == [10, 2]
     assert q.old_style_query(ctx) == [[2], [10]]
     q = query.Query(query.JOB_FIELDS, ["id"], [">", "received_ts", 90], "id")
     assert q.old_style_query(ctx) == [[10]]

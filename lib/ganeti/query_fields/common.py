@@ -12,7 +12,7 @@ so the inheritance rules live in one place, :mod:`ganeti.objects`; the plain
 dict merges below are only the fallback for objects without them.
 """
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ganeti import constants
 from ganeti.query import (
@@ -87,12 +87,44 @@ def field(
     return FieldEntry(FieldDefinition(name, title, kind, doc), datakind, getter, flags)
 
 
+class QueryRow:
+    """One item while it is reported, plus values computed once for it.
+
+    Attributes not starting with ``q_`` read through to the item, so plain
+    attribute getters work on rows and on bare items alike.
+    """
+
+    __slots__ = ("q_ctx", "q_obj", "q_cache")
+
+    def __init__(self, ctx: Any, obj: Any) -> None:
+        self.q_ctx = ctx
+        self.q_obj = obj
+        self.q_cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("q_"):
+            raise AttributeError(name)
+        return getattr(self.q_obj, name)
+
+    def q_once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, evaluated at most once per row."""
+        cache = self.q_cache
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+
+_MISSING = object()
+
+
 def attr(name: str, none_unavail: bool = False) -> Getter:
     """Getter of an item attribute (FS_UNAVAIL if missing, or None when asked)."""
 
     def getter(_ctx: Any, item: Any) -> Any:
-        value = getattr(item, name, None)
-        if value is None and (none_unavail or not hasattr(item, name)):
+        if isinstance(item, QueryRow):
+            item = item.q_obj
+        value = getattr(item, name, _MISSING)
+        if value is _MISSING or (value is None and none_unavail):
             return FS_UNAVAIL
         return value
 

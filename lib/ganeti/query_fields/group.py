@@ -5,7 +5,6 @@ fetch data: member lists come filled in by the caller.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Iterator
 
 from ganeti.query import (
@@ -48,37 +47,32 @@ class GroupQueryData:
             yield _GroupRow(self, group)
 
 
-class _GroupRow:
+class _GroupRow(common.QueryRow):
     """One group while it is being reported; attributes read through."""
 
-    def __init__(self, ctx: GroupQueryData, group: Any) -> None:
-        self.q_ctx = ctx
-        self.q_group = group
+    __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("q_"):
-            raise AttributeError(name)
-        return getattr(self.q_group, name)
-
-    @cached_property
+    @property
     def q_ndparams(self) -> dict:
-        return common.filled_group_ndparams(self.q_ctx.cluster, self.q_group)
+        return self.q_once(
+            "nd", lambda: common.filled_group_ndparams(self.q_ctx.cluster, self.q_obj)
+        )
 
-    @cached_property
+    @property
     def q_ipolicy(self) -> dict:
-        return common.filled_ipolicy(self.q_ctx.cluster, self.q_group)
+        return self.q_once("ipolicy", lambda: common.filled_ipolicy(self.q_ctx.cluster, self.q_obj))
 
-    @cached_property
+    @property
     def q_diskparams(self) -> Any:
         if not self.q_ctx.want_diskparams:
             return FS_UNAVAIL
-        return common.filled_diskparams(self.q_ctx.cluster, self.q_group)
+        return self.q_once("dp", lambda: common.filled_diskparams(self.q_ctx.cluster, self.q_obj))
 
 
 def _count(mapping: str):
     def getter(ctx: GroupQueryData, row: _GroupRow) -> Any:
         table = getattr(ctx, mapping)
-        return FS_UNAVAIL if table is None else len(table.get(row.q_group.uuid, ()))
+        return FS_UNAVAIL if table is None else len(table.get(row.q_obj.uuid, ()))
 
     return getter
 
@@ -88,13 +82,13 @@ def _names(mapping: str):
         table = getattr(ctx, mapping)
         if table is None:
             return FS_UNAVAIL
-        return utils_text.nice_sort(table.get(row.q_group.uuid, ()))
+        return utils_text.nice_sort(table.get(row.q_obj.uuid, ()))
 
     return getter
 
 
 def _custom(name: str):
-    return lambda ctx, row: dict(getattr(row.q_group, name, None) or {})
+    return lambda ctx, row: dict(getattr(row.q_obj, name, None) or {})
 
 
 def _build() -> dict:

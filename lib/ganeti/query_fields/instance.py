@@ -7,8 +7,7 @@ never fetch data: live state comes in ``InstanceQueryData.live_data``.
 """
 
 from dataclasses import dataclass, field as dc_field
-from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ganeti import constants
 from ganeti.query import (
@@ -76,42 +75,38 @@ class InstanceQueryData:
             yield _InstanceRow(self, inst)
 
 
-class _InstanceRow:
+class _InstanceRow(common.QueryRow):
     """One instance while it is being reported; attributes read through."""
 
-    def __init__(self, ctx: InstanceQueryData, inst: Any) -> None:
-        self.q_ctx = ctx
-        self.q_inst = inst
+    __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("q_"):
-            raise AttributeError(name)
-        return getattr(self.q_inst, name)
-
-    @cached_property
+    @property
     def q_hvparams(self) -> dict:
-        return common.filled_hvparams(self.q_ctx.cluster, self.q_inst)
+        return self.q_once("hv", lambda: common.filled_hvparams(self.q_ctx.cluster, self.q_obj))
 
-    @cached_property
+    @property
     def q_beparams(self) -> dict:
-        return common.filled_beparams(self.q_ctx.cluster, self.q_inst)
+        return self.q_once("be", lambda: common.filled_beparams(self.q_ctx.cluster, self.q_obj))
 
-    @cached_property
+    @property
     def q_osparams(self) -> dict:
-        return common.filled_osparams(self.q_ctx.cluster, self.q_inst)
+        return self.q_once("os", lambda: common.filled_osparams(self.q_ctx.cluster, self.q_obj))
 
-    @cached_property
+    @property
     def q_nics(self) -> list:
-        return list(getattr(self.q_inst, "nics", None) or [])
+        return self.q_once("nics", lambda: list(getattr(self.q_obj, "nics", None) or []))
 
-    @cached_property
+    @property
     def q_nicparams(self) -> list[dict]:
-        return [common.filled_nicparams(self.q_ctx.cluster, nic) for nic in self.q_nics]
+        return self.q_once(
+            "nicparams",
+            lambda: [common.filled_nicparams(self.q_ctx.cluster, nic) for nic in self.q_nics],
+        )
 
-    @cached_property
+    @property
     def q_disks(self) -> list:
         """Disk objects (None where a uuid is not in ``ctx.disks``)."""
-        return resolve_disks(self.q_inst, self.q_ctx.disks)
+        return self.q_once("disks", lambda: resolve_disks(self.q_obj, self.q_ctx.disks))
 
 
 def resolve_disks(inst: Any, disks: dict) -> list:
@@ -146,8 +141,14 @@ def _is_shutdown(state: Any) -> bool:
     return state in _SHUTDOWN_STATES
 
 
-def instance_status(ctx: InstanceQueryData, inst: Any, hvparams: dict | None = None) -> str:
-    """The ``status`` field (``constants.INSTST_*``) of one instance."""
+def instance_status(
+    ctx: InstanceQueryData, inst: Any, hvparams: dict | Callable[[], dict] | None = None
+) -> str:
+    """The ``status`` field (``constants.INSTST_*``) of one instance.
+
+    ``hvparams`` (the filled ones, or a function returning them) is only
+    needed, and only computed, for an instance found shut down.
+    """
     if inst.primary_node in ctx.offline_nodes:
         return constants.INSTST_NODEOFFLINE
     if inst.primary_node in ctx.bad_nodes:
@@ -161,6 +162,8 @@ def instance_status(ctx: InstanceQueryData, inst: Any, hvparams: dict | None = N
             if admin_up:
                 if hvparams is None:
                     hvparams = common.filled_hvparams(ctx.cluster, inst)
+                elif callable(hvparams):
+                    hvparams = hvparams()
                 allow_user_down = bool(getattr(ctx.cluster, "enabled_user_shutdown", False)) and (
                     inst.hypervisor != constants.HT_KVM or bool(hvparams.get("user_shutdown"))
                 )
@@ -180,22 +183,22 @@ def instance_status(ctx: InstanceQueryData, inst: Any, hvparams: dict | None = N
 
 
 def _status(ctx: InstanceQueryData, row: _InstanceRow) -> str:
-    return instance_status(ctx, row.q_inst, row.q_hvparams)
+    return instance_status(ctx, row.q_obj, lambda: row.q_hvparams)
 
 
 def _oper_state(ctx: InstanceQueryData, row: _InstanceRow) -> Any:
-    pnode = row.q_inst.primary_node
+    pnode = row.q_obj.primary_node
     if pnode in ctx.bad_nodes or pnode in ctx.offline_nodes:
         return FS_NODATA
-    return bool(ctx.live_data.get(row.q_inst.uuid))
+    return bool(ctx.live_data.get(row.q_obj.uuid))
 
 
 def _live(name: str):
     def getter(ctx: InstanceQueryData, row: _InstanceRow) -> Any:
-        pnode = row.q_inst.primary_node
+        pnode = row.q_obj.primary_node
         if pnode in ctx.bad_nodes or pnode in ctx.offline_nodes:
             return FS_NODATA
-        value = (ctx.live_data.get(row.q_inst.uuid) or {}).get(name)
+        value = (ctx.live_data.get(row.q_obj.uuid) or {}).get(name)
         return FS_UNAVAIL if value is None else value
 
     return getter
@@ -218,7 +221,7 @@ def _node_group_name(ctx: InstanceQueryData, node_uuid: str) -> str | None:
 
 def _primary(lookup):
     def getter(ctx: InstanceQueryData, row: _InstanceRow) -> Any:
-        value = lookup(ctx, row.q_inst.primary_node)
+        value = lookup(ctx, row.q_obj.primary_node)
         return FS_UNAVAIL if value is None else value
 
     return getter
@@ -226,20 +229,20 @@ def _primary(lookup):
 
 def _secondaries(lookup):
     def getter(ctx: InstanceQueryData, row: _InstanceRow) -> list:
-        return [lookup(ctx, uuid) for uuid in instance_secondary_nodes(row.q_inst, ctx.disks)]
+        return [lookup(ctx, uuid) for uuid in instance_secondary_nodes(row.q_obj, ctx.disks)]
 
     return getter
 
 
 def _console(ctx: InstanceQueryData, row: _InstanceRow) -> Any:
-    info = (ctx.console or {}).get(row.q_inst.uuid)
+    info = (ctx.console or {}).get(row.q_obj.uuid)
     return FS_UNAVAIL if info is None else common.plain(info)
 
 
 def _disk_usage(ctx: InstanceQueryData, row: _InstanceRow) -> Any:
-    if ctx.disk_usage is not None and row.q_inst.uuid in ctx.disk_usage:
-        return ctx.disk_usage[row.q_inst.uuid] or 0
-    template = instance_disk_template(row.q_inst, ctx.disks)
+    if ctx.disk_usage is not None and row.q_obj.uuid in ctx.disk_usage:
+        return ctx.disk_usage[row.q_obj.uuid] or 0
+    template = instance_disk_template(row.q_obj, ctx.disks)
     total = 0
     for disk in row.q_disks:
         if disk is None or getattr(disk, "size", None) is None:
@@ -319,7 +322,7 @@ def _per_disk(name: str):
 
 
 def _disk_uuids(ctx: InstanceQueryData, row: _InstanceRow) -> list:
-    raw = getattr(row.q_inst, "disks", None) or []
+    raw = getattr(row.q_obj, "disks", None) or []
     return [d if isinstance(d, str) else getattr(d, "uuid", None) for d in raw]
 
 
@@ -548,7 +551,7 @@ def _build() -> dict:
             QFT_BOOL,
             "Whether the instance should be running",
             IQ_CONFIG,
-            lambda ctx, row: row.q_inst.admin_state == constants.ADMINST_UP,
+            lambda ctx, row: row.q_obj.admin_state == constants.ADMINST_UP,
         ),
         field(
             "admin_state_source",
@@ -574,7 +577,7 @@ def _build() -> dict:
             QFT_BOOL,
             "Whether the instance is only reserved",
             IQ_CONFIG,
-            lambda ctx, row: bool(getattr(row.q_inst, "forthcoming", False)),
+            lambda ctx, row: bool(getattr(row.q_obj, "forthcoming", False)),
         ),
         field(
             "disk_template",
@@ -582,7 +585,7 @@ def _build() -> dict:
             QFT_TEXT,
             "Disk template",
             IQ_CONFIG,
-            lambda ctx, row: instance_disk_template(row.q_inst, ctx.disks),
+            lambda ctx, row: instance_disk_template(row.q_obj, ctx.disks),
         ),
         field("hypervisor", "Hypervisor", QFT_TEXT, "Hypervisor", IQ_CONFIG, attr("hypervisor")),
         field("name", "Instance", QFT_TEXT, "Instance name", IQ_CONFIG, attr("name"), QFF_HOSTNAME),
@@ -592,7 +595,7 @@ def _build() -> dict:
             QFT_OTHER,
             "Network port of the console, if any",
             IQ_CONFIG,
-            lambda ctx, row: getattr(row.q_inst, "network_port", None),
+            lambda ctx, row: getattr(row.q_obj, "network_port", None),
         ),
         field("os", "OS", QFT_TEXT, "Operating system", IQ_CONFIG, attr("os")),
         field(
@@ -682,7 +685,7 @@ def _build() -> dict:
                 QFT_OTHER,
                 "Hypervisor parameters set on the instance",
                 IQ_CONFIG,
-                lambda ctx, row: dict(getattr(row.q_inst, "hvparams", None) or {}),
+                lambda ctx, row: dict(getattr(row.q_obj, "hvparams", None) or {}),
             ),
             field(
                 "custom_beparams",
@@ -690,7 +693,7 @@ def _build() -> dict:
                 QFT_OTHER,
                 "Backend parameters set on the instance",
                 IQ_CONFIG,
-                lambda ctx, row: dict(getattr(row.q_inst, "beparams", None) or {}),
+                lambda ctx, row: dict(getattr(row.q_obj, "beparams", None) or {}),
             ),
             field(
                 "custom_osparams",
@@ -698,7 +701,7 @@ def _build() -> dict:
                 QFT_OTHER,
                 "OS parameters set on the instance",
                 IQ_CONFIG,
-                lambda ctx, row: dict(getattr(row.q_inst, "osparams", None) or {}),
+                lambda ctx, row: dict(getattr(row.q_obj, "osparams", None) or {}),
             ),
             field(
                 "custom_nicparams",

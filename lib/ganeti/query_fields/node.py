@@ -7,7 +7,6 @@ only when :meth:`ganeti.query.Query.requested_data` contains ``NQ_LIVE``.
 """
 
 from dataclasses import dataclass, field as dc_field
-from functools import cached_property
 from typing import Any, Iterable, Iterator
 
 from ganeti import constants
@@ -72,27 +71,24 @@ class NodeQueryData:
             yield _NodeRow(self, node)
 
 
-class _NodeRow:
+class _NodeRow(common.QueryRow):
     """One node while it is being reported; node attributes read through."""
 
-    def __init__(self, ctx: NodeQueryData, node: Any) -> None:
-        self.q_ctx = ctx
-        self.q_node = node
+    __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("q_"):
-            raise AttributeError(name)
-        return getattr(self.q_node, name)
-
-    @cached_property
+    @property
     def q_group(self) -> Any:
-        return self.q_ctx.groups.get(getattr(self.q_node, "group", None))
+        return self.q_ctx.groups.get(getattr(self.q_obj, "group", None))
 
-    @cached_property
+    @property
     def q_ndparams(self) -> dict | None:
-        if self.q_group is None:
-            return None
-        return common.filled_node_ndparams(self.q_ctx.cluster, self.q_group, self.q_node)
+        def compute() -> dict | None:
+            group = self.q_group
+            if group is None:
+                return None
+            return common.filled_node_ndparams(self.q_ctx.cluster, group, self.q_obj)
+
+        return self.q_once("nd", compute)
 
 
 def instances_by_node(
@@ -111,7 +107,7 @@ def instances_by_node(
 
 
 def _role(ctx: NodeQueryData, row: _NodeRow) -> str:
-    node = row.q_node
+    node = row.q_obj
     if node.uuid == ctx.master_uuid:
         return constants.NR_MASTER
     if getattr(node, "master_candidate", False):
@@ -132,16 +128,16 @@ def _ndparams(_ctx: NodeQueryData, row: _NodeRow) -> Any:
 
 
 def _powered(ctx: NodeQueryData, row: _NodeRow) -> Any:
-    if not ctx.oob_support or not ctx.oob_support.get(row.q_node.uuid):
+    if not ctx.oob_support or not ctx.oob_support.get(row.q_obj.uuid):
         return FS_UNAVAIL
-    return getattr(row.q_node, "powered", True)
+    return getattr(row.q_obj, "powered", True)
 
 
 def _state(name: str):
     def getter(_ctx: NodeQueryData, row: _NodeRow) -> Any:
-        value = getattr(row.q_node, name, None)
+        value = getattr(row.q_obj, name, None)
         if value is None:
-            value = getattr(row.q_node, name + "_static", None)
+            value = getattr(row.q_obj, name + "_static", None)
         return FS_UNAVAIL if value is None else common.plain(value)
 
     return getter
@@ -152,7 +148,7 @@ def _instance_count(mapping: str):
         table = getattr(ctx, mapping)
         if table is None:
             return FS_UNAVAIL
-        return len(table.get(row.q_node.uuid, ()))
+        return len(table.get(row.q_obj.uuid, ()))
 
     return getter
 
@@ -162,14 +158,14 @@ def _instance_list(mapping: str):
         table = getattr(ctx, mapping)
         if table is None:
             return FS_UNAVAIL
-        return utils_text.nice_sort(table.get(row.q_node.uuid, ()))
+        return utils_text.nice_sort(table.get(row.q_obj.uuid, ()))
 
     return getter
 
 
 def _live(name: str, kind: str):
     def getter(ctx: NodeQueryData, row: _NodeRow) -> Any:
-        node = row.q_node
+        node = row.q_obj
         if getattr(node, "offline", False):
             return FS_OFFLINE
         if not getattr(node, "vm_capable", True):
@@ -230,7 +226,7 @@ def _build() -> dict:
             QFT_BOOL,
             "Whether the node is the master",
             NQ_CONFIG,
-            lambda ctx, row: row.q_node.uuid == ctx.master_uuid,
+            lambda ctx, row: row.q_obj.uuid == ctx.master_uuid,
         ),
         field("group", "Group", QFT_TEXT, "Node group name", NQ_GROUP, _group_name),
         field("group.uuid", "GroupUUID", QFT_TEXT, "Node group UUID", NQ_CONFIG, attr("group")),
