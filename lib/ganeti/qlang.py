@@ -245,16 +245,16 @@ def _build_parser() -> Any:
     bool_cond = field_name.copy()
     bool_cond.set_parse_action(lambda t: [[OP_TRUE, t[0]]])
 
-    # Longest alternative wins, so "a =~ /x/" is never read as the bare "a".
+    # First match wins: the bare field name must come last.
     condition = (
         regex_cond
-        ^ not_regex_cond
-        ^ glob_cond
-        ^ not_glob_cond
-        ^ comparison
-        ^ in_cond
-        ^ not_in_cond
-        ^ bool_cond
+        | not_regex_cond
+        | glob_cond
+        | not_glob_cond
+        | comparison
+        | in_cond
+        | not_in_cond
+        | bool_cond
     ).set_name("condition")
 
     def logic(op):
