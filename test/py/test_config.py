@@ -649,3 +649,30 @@ WEB1 = "b49c7916-4ce7-4278-b3fd-1ad4328a3ff2"
 def test_verify_catches_planted_errors(tmp_path, mutate, needle):
     problems = _verify_with(tmp_path, mutate)
     assert any(needle in p for p in problems), problems
+
+
+def test_disk_changed_then_instance_updated_is_saved(sample_file):
+    cfg = _open(sample_file)
+    db1 = cfg.get_instance_info_by_name("db1")
+    disk = cfg.get_instance_disks(db1.uuid)[0]
+    disk.record_grow(36)
+    cfg.update(db1)
+    assert _on_disk(sample_file)["disks"][disk.uuid]["size"] == 100
+    disk.record_grow(28)
+    cfg.update(disk)
+    saved = _on_disk(sample_file)["disks"][disk.uuid]
+    assert saved["size"] == 128 and saved["serial_no"] == 2
+
+
+def test_group_and_multi_lookups(sample_file):
+    cfg = _open(sample_file)
+    group = "85a1f6e8-63ed-42f3-99d4-31417cf803f8"
+    assert cfg.get_node_groups_from_nodes([NODE1, NODE3]) == frozenset([group])
+    assert cfg.get_instance_node_groups(DB1) == frozenset([group])
+    assert cfg.get_multi_instance_info([DB1, "x"]) == [
+        (DB1, cfg.get_instance_info(DB1)),
+        ("x", None),
+    ]
+    assert cfg.get_multi_node_info([NODE1])[0][1].name == "node1"
+    pri, sec = cfg.get_node_instances(NODE1)
+    assert pri == [WEB1] and sec == []

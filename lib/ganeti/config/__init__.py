@@ -426,6 +426,9 @@ class ConfigWriter(NodesMixin, InstancesMixin, ReservationsMixin):
                     self._inst_names.add(target.uuid, target.name)
                     data.cluster.serial_no += 1
                 self._release_drbd_minors_of_instance(target)
+                for disk_uuid in target.disks or []:  # callers may have changed them too
+                    if disk_uuid in data.disks:
+                        self._mark("disks", disk_uuid)
             elif kind in ("nodegroups", "networks"):
                 self._ssconf_cache = None  # their names are in ssconf
         if ec_id is not None:

@@ -25,9 +25,6 @@ def locked(fn: Callable) -> Callable:
     return wrapper
 
 
-_KINDS = ("nodes", "nodegroups", "instances", "networks", "disks", "filters")
-
-
 class NameIndex:
     """name -> UUID, plus Ganeti's short-name expansion (``node1`` matches
     ``node1.example.com``: the key followed by a dot, case-insensitively)."""
@@ -35,17 +32,21 @@ class NameIndex:
     def __init__(self) -> None:
         self._exact: dict[str, str] = {}
         self._names: dict[str, str] = {}
-        self._prefixes: dict[str, set[str]] = {}
+        self._prefixes: dict[str, set[str]] | None = None  # built on first expand
+
+    @staticmethod
+    def _keys(name: str) -> list[str]:
+        parts = name.lower().split(".")
+        return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
     def add(self, uuid: str, name: str) -> None:
         if uuid in self._names:
             self.remove(uuid)
         self._names[uuid] = name
         self._exact[name] = uuid
-        lower = name.lower()
-        parts = lower.split(".")
-        for i in range(1, len(parts) + 1):
-            self._prefixes.setdefault(".".join(parts[:i]), set()).add(uuid)
+        if self._prefixes is not None:
+            for key in self._keys(name):
+                self._prefixes.setdefault(key, set()).add(uuid)
 
     def remove(self, uuid: str) -> None:
         name = self._names.pop(uuid, None)
@@ -53,14 +54,13 @@ class NameIndex:
             return
         if self._exact.get(name) == uuid:
             del self._exact[name]
-        parts = name.lower().split(".")
-        for i in range(1, len(parts) + 1):
-            key = ".".join(parts[:i])
-            members = self._prefixes.get(key)
-            if members is not None:
-                members.discard(uuid)
-                if not members:
-                    del self._prefixes[key]
+        if self._prefixes is not None:
+            for key in self._keys(name):
+                members = self._prefixes.get(key)
+                if members is not None:
+                    members.discard(uuid)
+                    if not members:
+                        del self._prefixes[key]
 
     def name_of(self, uuid: str) -> str | None:
         return self._names.get(uuid)
@@ -69,8 +69,15 @@ class NameIndex:
         return self._exact.get(name)
 
     def expand(self, key: str) -> str | None:
+        """Exact name, else the one name equal to ``key`` ignoring case, else
+        the one name starting with ``key`` + "." (ignoring case)."""
         if key in self._exact:
             return self._exact[key]
+        if self._prefixes is None:
+            self._prefixes = {}
+            for uuid, name in self._names.items():
+                for pkey in self._keys(name):
+                    self._prefixes.setdefault(pkey, set()).add(uuid)
         lower = key.lower()
         candidates = self._prefixes.get(lower, ())
         exact = [u for u in candidates if self._names[u].lower() == lower]

@@ -96,6 +96,18 @@ class InstancesMixin:
         return self._instance_nodes(self._get_instance(inst_uuid))[1:]
 
     @locked
+    def get_instance_node_groups(self, inst_uuid: str, primary_only: bool = False) -> frozenset:
+        """UUIDs of the groups of the instance's (primary) node(s)."""
+        inst = self._get_instance(inst_uuid)
+        nodes = [inst.primary_node] if primary_only else self._instance_nodes(inst)
+        return frozenset(self._data.nodes[n].group for n in nodes if n in self._data.nodes)
+
+    @locked
+    def get_multi_instance_info(self, inst_uuids: Iterable[str]) -> list[tuple[str, Any]]:
+        """[(uuid, Instance or None)] for each of ``inst_uuids``."""
+        return [(uuid, self._data.instances.get(uuid)) for uuid in inst_uuids]
+
+    @locked
     def get_instance_disk_template(self, inst_uuid: str) -> str:
         """The instance's disk template, computed from its disks (3.0)."""
         disks = self._instance_disks(self._get_instance(inst_uuid))

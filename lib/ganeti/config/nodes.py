@@ -215,6 +215,22 @@ class NodesMixin:
         return list(self._data.nodegroups)
 
     @locked
+    def get_node_groups_from_nodes(self, node_uuids: Iterable[str]) -> frozenset[str]:
+        """UUIDs of the groups of ``node_uuids``."""
+        result = set()
+        for uuid in node_uuids:
+            node = self._data.nodes.get(uuid)
+            if node is None:
+                raise errors.OpExecError("Unknown node UUID %s" % uuid)
+            result.add(node.group)
+        return frozenset(result)
+
+    @locked
+    def get_multi_node_info(self, node_uuids: Iterable[str]) -> list[tuple[str, Any]]:
+        """[(uuid, Node or None)] for each of ``node_uuids``."""
+        return [(uuid, self._data.nodes.get(uuid)) for uuid in node_uuids]
+
+    @locked
     def get_node_group_members_by_nodes(self, node_uuids: Iterable[str]) -> frozenset[str]:
         """Every node sharing a group with one of ``node_uuids``."""
         result: set[str] = set()

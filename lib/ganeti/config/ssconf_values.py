@@ -9,6 +9,21 @@ from typing import Any
 from ganeti import constants, objects
 from ganeti.utils import text as utils_text
 
+# nice-sort keys of names seen before: instance lists are re-sorted after
+# every change, and computing keys dominates that sort at 10,000 instances
+_SORT_KEYS: dict[str, list] = {}
+_SORT_KEYS_MAX = 200000
+
+
+def _nice_sorted(names: list[str]) -> list[str]:
+    if len(_SORT_KEYS) > _SORT_KEYS_MAX:
+        _SORT_KEYS.clear()
+    cache = _SORT_KEYS
+    for name in names:
+        if name not in cache:
+            cache[name] = utils_text.nice_sort_key(name)
+    return sorted(names, key=cache.__getitem__)
+
 
 def compute_ssconf_values(data: objects.ConfigData) -> dict[str, str]:
     """Every ssconf key with its content, formatted as Ganeti writes it:
@@ -51,9 +66,7 @@ def compute_ssconf_values(data: objects.ConfigData) -> dict[str, str]:
         constants.SS_OFFLINE_NODES: join(n.name for n in nodes if n.offline),
         constants.SS_ONLINE_NODES: join(n.name for n in nodes if not n.offline),
         constants.SS_PRIMARY_IP_FAMILY: str(cluster.primary_ip_family),
-        constants.SS_INSTANCE_LIST: join(
-            utils_text.nice_sort(i.name for i in data.instances.values())
-        ),
+        constants.SS_INSTANCE_LIST: join(_nice_sorted([i.name for i in data.instances.values()])),
         constants.SS_RELEASE_VERSION: constants.RELEASE_VERSION,
         constants.SS_HYPERVISOR_LIST: join(cluster.enabled_hypervisors),
         constants.SS_MAINTAIN_NODE_HEALTH: str(cluster.maintain_node_health),
