@@ -266,14 +266,18 @@ class HttpServer:
             self._conns.pop(conn.number, None)
             self._cond.notify_all()
 
-    def stop(self, grace: float = 5.0) -> None:
-        """Stops accepting, lets busy requests finish for ``grace`` seconds,
-        then closes every connection."""
+    def request_stop(self) -> None:
+        """Makes ``serve_forever`` return soon (safe in a signal handler)."""
         self._stopping = True
         try:
             os.write(self._wake_w, b"x")
         except OSError:
             pass
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stops accepting, lets busy requests finish for ``grace`` seconds,
+        then closes every connection."""
+        self.request_stop()
         if (
             self._accept_thread is not None
             and self._accept_thread is not threading.current_thread()
