@@ -416,21 +416,27 @@ def _ns(data):
     return NS(**copy.deepcopy(data))
 
 
-@pytest.fixture(scope="module")
-def sample():
+def _load_sample(kind):
     if REFERENCE is None:
         pytest.skip("shared/reference not available")
     base = REFERENCE / "samples"
     config = json.loads((base / "config.data.json").read_text())
-    cluster = _ns(config["cluster"])
-    nodes = {u: _ns(n) for (u, n) in config["nodes"].items()}
-    groups = {u: _ns(g) for (u, g) in config["nodegroups"].items()}
-    disks = {u: _ns(d) for (u, d) in config["disks"].items()}
-    instances = {}
-    for uuid, data in config["instances"].items():
-        data = copy.deepcopy(data)
-        data["nics"] = [_ns(n) for n in data["nics"]]
-        instances[uuid] = NS(**data)
+    if kind == "objects":
+        from ganeti import objects
+
+        data = objects.ConfigData.from_dict(config)
+        cluster, nodes, groups = data.cluster, data.nodes, data.nodegroups
+        disks, instances = data.disks, data.instances
+    else:
+        cluster = _ns(config["cluster"])
+        nodes = {u: _ns(n) for (u, n) in config["nodes"].items()}
+        groups = {u: _ns(g) for (u, g) in config["nodegroups"].items()}
+        disks = {u: _ns(d) for (u, d) in config["disks"].items()}
+        instances = {}
+        for uuid, data in config["instances"].items():
+            data = copy.deepcopy(data)
+            data["nics"] = [_ns(n) for n in data["nics"]]
+            instances[uuid] = NS(**data)
     return NS(
         cluster=cluster,
         nodes=nodes,
@@ -440,6 +446,12 @@ def sample():
         rapi_instance=json.loads((base / "rapi-instance.json").read_text()),
         rapi_node=json.loads((base / "rapi-node.json").read_text()),
     )
+
+
+@pytest.fixture(scope="module", params=["fakes", "objects"])
+def sample(request):
+    """The real 3.0.2 sample cluster, as duck-typed fakes and as ganeti.objects."""
+    return _load_sample(request.param)
 
 
 def _by_name(objs, name):
@@ -1039,3 +1051,47 @@ def test_every_field_answers_on_empty_objects():
         rows = query.Query(table, list(table)).query(ctx)
         assert len(rows) == 1, resource
         json.dumps(rows)
+
+
+def test_every_field_answers_on_bare_config_objects():
+    from ganeti import objects
+
+    cluster = objects.Cluster(master_node="u")
+    contexts = {
+        constants.QR_NODE: query.NodeQueryData(
+            nodes=[objects.Node(uuid="u", name="n", group="g")],
+            cluster=cluster,
+            groups={"g": objects.NodeGroup(uuid="g", name="g")},
+        ),
+        constants.QR_INSTANCE: query.InstanceQueryData(
+            instances=[
+                objects.Instance(
+                    uuid="i",
+                    name="a",
+                    primary_node="u",
+                    os="debian",
+                    hypervisor="kvm",
+                    admin_state="up",
+                    nics=[objects.NIC(mac="aa:00:00:00:00:01")],
+                    disks=["d"],
+                )
+            ],
+            cluster=cluster,
+            disks={"d": objects.Disk(uuid="d", size=10, dev_type="plain", nodes=["u"])},
+        ),  # fmt: skip
+        constants.QR_GROUP: query.GroupQueryData(
+            cluster=cluster, groups=[objects.NodeGroup(uuid="g", name="g")]
+        ),
+        constants.QR_CLUSTER: query.ClusterQueryData(cluster=cluster),
+        constants.QR_NETWORK: query.NetworkQueryData(networks=[objects.Network(uuid="n")]),
+        constants.QR_FILTER: query.FilterQueryData(filters=[objects.FilterRule(uuid="f")]),
+    }
+    for resource, ctx in contexts.items():
+        table = query.get_fields_table(resource)
+        rows = query.Query(table, list(table)).query(ctx)
+        assert len(rows) == 1, resource
+        json.dumps(rows)
+    (row,) = query.Query(query.INSTANCE_FIELDS, ["disk_usage", "nic.mode/0", "be/vcpus"]).query(
+        contexts[constants.QR_INSTANCE]
+    )
+    assert row[0] == [RS_NORMAL, 10]

@@ -6,8 +6,9 @@ titles of parameter fields, and the filled ("merged") parameter views a
 query shows (cluster -> group -> node/instance).  It must never fetch data.
 
 The filled views delegate to the config objects when they offer the fill
-methods (``fill_hv``, ``fill_be``, ``simple_fill_os``, ``simple_fill_nic``,
-``fill_nd``, ``simple_fill_nd``, ``simple_fill_ipolicy``, ``simple_fill_dp``),
+methods (``fill_hvparams``, ``fill_beparams``, ``simple_fill_os``,
+``simple_fill_nic``, ``fill_ndparams``, ``simple_fill_nd``, ``simple_fill_ipolicy``,
+``simple_fill_dp`` of :class:`ganeti.objects.Cluster`),
 so the inheritance rules live in one place, :mod:`ganeti.objects`; the plain
 dict merges below are only the fallback for objects without them.
 """
@@ -224,7 +225,7 @@ def _os_variants(os_name: str) -> Iterable[str]:
 
 def filled_hvparams(cluster: Any, inst: Any) -> dict:
     """Instance hypervisor parameters over cluster and per-OS defaults (no globals)."""
-    fill = _delegate(cluster, "fill_hv")
+    fill = _delegate(cluster, "fill_hvparams")
     if fill is not None:
         return dict(fill(inst, skip_globals=True))
     hv = inst.hypervisor
@@ -244,7 +245,7 @@ def filled_beparams(cluster: Any, inst: Any) -> dict:
 
     Ganeti 3.0 reports ``memory`` (= ``maxmem``) in the merged beparams.
     """
-    fill = _delegate(cluster, "fill_be")
+    fill = _delegate(cluster, "fill_beparams")
     if fill is not None:
         result = dict(fill(inst))
     else:
@@ -275,7 +276,7 @@ def filled_nicparams(cluster: Any, nic: Any) -> dict:
 
 
 def filled_node_ndparams(cluster: Any, group: Any, node: Any) -> dict:
-    fill = _delegate(cluster, "fill_nd")
+    fill = _delegate(cluster, "fill_ndparams")
     if fill is not None:
         return dict(fill(node, group))
     return merge(
