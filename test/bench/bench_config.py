@@ -97,6 +97,16 @@ def main() -> None:
             % (med, worst)
         )
 
+        def serialize_only():
+            cfg._mark("instances", uuids[next(counter) % len(uuids)])
+            cfg._serialize()
+
+        med, worst = _median_ms(serialize_only, 30)
+        print(
+            "  of which serialization (one dirty object): median %7.1f ms  max %7.1f ms"
+            % (med, worst)
+        )
+
         def save_node():
             cfg.update(cfg.get_node_info(cfg.get_master_node()))
 
