@@ -676,3 +676,27 @@ def test_group_and_multi_lookups(sample_file):
     assert cfg.get_multi_node_info([NODE1])[0][1].name == "node1"
     pri, sec = cfg.get_node_instances(NODE1)
     assert pri == [WEB1] and sec == []
+
+
+def test_filter_rules(cluster_file):
+    cfg = _open(cluster_file)
+    rule = objects.FilterRule(
+        watermark=10,
+        priority=0,
+        predicates=[["jobid", [">", "id", 5]]],
+        action="REJECT",
+        reason_trail=[],
+    )
+    cfg.add_filter_rule(rule, "ec")
+    assert cfg.get_filter_rule(rule.uuid) is rule and rule.serial_no == 1
+    assert _on_disk(cluster_file)["filters"][rule.uuid]["action"] == "REJECT"
+    replacement = objects.FilterRule(
+        uuid=rule.uuid, watermark=10, priority=1, predicates=[], action="ACCEPT", reason_trail=[]
+    )
+    cfg.add_filter_rule(replacement, "ec")
+    assert cfg.get_all_filters_info() == {rule.uuid: replacement}
+    assert replacement.serial_no == 2
+    cfg.remove_filter_rule(rule.uuid)
+    assert _on_disk(cluster_file)["filters"] == {}
+    with pytest.raises(errors.OpPrereqError):
+        cfg.remove_filter_rule(rule.uuid)

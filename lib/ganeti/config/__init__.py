@@ -347,6 +347,39 @@ class ConfigWriter(NodesMixin, InstancesMixin, ReservationsMixin):
         self._data.cluster.tcpudp_port_pool.add(port)
         self._write_config()
 
+    # --- job filter rules -------------------------------------------------
+
+    @locked
+    def get_filter_rule(self, uuid: str) -> objects.FilterRule | None:
+        return self._data.filters.get(uuid)
+
+    @locked
+    def get_all_filters_info(self) -> dict[str, objects.FilterRule]:
+        return dict(self._data.filters)
+
+    @locked
+    def add_filter_rule(self, rule: objects.FilterRule, ec_id: Any) -> None:
+        """Adds (or, with an existing UUID, replaces) a job filter rule."""
+        if not isinstance(rule, objects.FilterRule):
+            raise errors.ProgrammerError("Invalid type passed as filter rule: %r" % (rule,))
+        existing = self._data.filters.get(rule.uuid) if rule.uuid else None
+        if existing is None:
+            self._ensure_uuid(rule, ec_id)
+        rule.serial_no = (existing.serial_no if existing else 0) + 1
+        rule.ctime = existing.ctime if existing else time.time()
+        rule.mtime = time.time()
+        self._data.filters[rule.uuid] = rule
+        self._mark("filters", rule.uuid)
+        self._write_config()
+
+    @locked
+    def remove_filter_rule(self, uuid: str) -> None:
+        if uuid not in self._data.filters:
+            raise errors.OpPrereqError("Filter rule %s not found" % uuid, errors.ECODE_NOENT)
+        del self._data.filters[uuid]
+        self._mark("filters", uuid)
+        self._write_config()
+
     def _ensure_uuid(self, item: objects.ConfigObject, ec_id: Any, check: bool = True) -> None:
         if not item.uuid:
             item.uuid = self._generate_unique_id(ec_id)
