@@ -4,6 +4,7 @@ the name index and per-job reservations.
 Owns no configuration state of its own; must never do I/O.
 """
 
+import functools
 from typing import Any, Callable
 
 from ganeti import errors
@@ -15,13 +16,13 @@ KINDS = ("nodes", "nodegroups", "instances", "networks", "disks", "filters")
 
 
 def locked(fn: Callable) -> Callable:
+    """Runs the method under the ConfigWriter's (re-entrant) lock."""
+
+    @functools.wraps(fn)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             return fn(self, *args, **kwargs)
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__qualname__ = fn.__qualname__
-    wrapper.__doc__ = fn.__doc__
     return wrapper
 
 
