@@ -718,6 +718,22 @@ class JobQueue:
                 break
         return [archived, len(pending)]
 
+    # -- replication to master candidates ---------------------------------------
+    def set_replicator(self, replicator: Any) -> None:
+        """Sends every committed change to ``replicator.on_commit``."""
+        self._journal.on_commit = replicator.on_commit
+        self._replicator = replicator
+
+    def replicate_all(self) -> None:
+        """Pushes every live job and the serial (e.g. to a new candidate)."""
+        replicator = getattr(self, "_replicator", None)
+        if replicator is None:
+            return
+        with self._lock:
+            snapshot = {job.id: self._serialize(job) for job in self._jobs.values()}
+            serial = self._last_serial
+        replicator.push_all(snapshot, serial)
+
     # -- flags and lifecycle -------------------------------------------------------------
     def set_drain_flag(self, drain: bool) -> bool:
         if drain:

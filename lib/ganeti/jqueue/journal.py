@@ -142,6 +142,7 @@ class Journal:
         self._ckpt_cv = threading.Condition(threading.Lock())
         self._on_checkpoint = on_checkpoint
         self._serial_fn: Callable[[], int] | None = None
+        self.on_commit: Callable[[dict[int, bytes | None], int], None] | None = None
         self.stats = {"commits": 0, "records": 0, "checkpoints": 0}
         self._thread = threading.Thread(target=self._commit_loop, name="jq-journal", daemon=True)
         self._thread.start()
@@ -219,6 +220,11 @@ class Journal:
                 return
             self._size += len(blob)
             self._latest.update(batch)
+            if self.on_commit is not None:
+                try:
+                    self.on_commit(batch, self._serial_fn() if self._serial_fn else 0)
+                except Exception:  # pylint: disable=broad-except
+                    logging.exception("Journal commit listener failed")
             self.stats["commits"] += 1
             self.stats["records"] += len(batch)
             with self._cv:

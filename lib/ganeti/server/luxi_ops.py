@@ -219,7 +219,8 @@ class ClientOps:
         (flag,) = _args(args, 1, luxi.REQ_SET_DRAIN_FLAG)
         if not isinstance(flag, bool):
             raise _inval("Drain flag must be a boolean")
-        return self.context.jq.set_drain_flag(flag)
+        setter = getattr(self.context, "set_drain_flag", None) or self.context.jq.set_drain_flag
+        return setter(flag)
 
     def set_watcher_pause(self, args: Any) -> Any:
         (until,) = _args(args, 1, luxi.REQ_SET_WATCHER_PAUSE)
