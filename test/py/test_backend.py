@@ -247,7 +247,8 @@ def test_master_daemons_through_daemon_util(root, monkeypatch):
         with pytest.raises(backend.RPCFail, match="Can't start Ganeti master.*not installed"):
             backend.start_master_daemons(False)
     finally:
-        subprocess.run([backend._daemon_util(), "stop-all"], check=False)
+        env = dict(os.environ, GANETI_ROOT=str(root), GANETI_DAEMONS_DIR=str(fake_dir))
+        subprocess.run([backend._daemon_util(), "stop-all"], env=env, check=False)
 
 
 _MIP_SCRIPT = """
