@@ -80,9 +80,11 @@ def _compute() -> None:
     g["DEFAULT_FILE_STORAGE_DIR"] = j(DEFAULT_FILE_STORAGE_DIR_REL)
     g["DEFAULT_SHARED_FILE_STORAGE_DIR"] = j("srv/ganeti/shared-file-storage")
     g["DEFAULT_GLUSTER_STORAGE_DIR"] = j("var/run/ganeti/gluster")
+    # the last entry is where Debian's ganeti-htools-3.0 installs its hail
     g["IALLOCATOR_SEARCH_PATH"] = [
         j("usr/local/lib/ganeti/iallocators"),
         j("usr/lib/ganeti/iallocators"),
+        "/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators",
     ]
     g["HOOKS_BASE_DIR"] = os.path.join(c, "hooks")
     g["FILE_STORAGE_PATHS_FILE"] = os.path.join(c, "file-storage-paths")
