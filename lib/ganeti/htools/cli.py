@@ -426,6 +426,7 @@ def warn_inconsistent(cd) -> None:
         sys.stderr.write("Warning: cluster has inconsistent data:\n")
         for line in bad:
             sys.stderr.write("  - %s\n" % line)
+        sys.stderr.write("\n")
 
 
 # ---------------------------------------------------------------------------

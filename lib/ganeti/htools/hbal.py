@@ -221,6 +221,12 @@ def main(argv=None) -> None:
                   % (ini.score, fin.score))
     if verbose > 0:
         out.write("Solution length=%d\n" % len(fin.placements))
+    if verbose > 2:
+        out.write("Original: mem=%d disk=%d\n" % (
+            sum(n.f_mem for n in gnodes), sum(n.f_dsk for n in gnodes)))
+        out.write("Final:    mem=%d disk=%d\n" % (
+            sum(n.f_mem for n in fin_nodes),
+            sum(n.f_dsk for n in fin_nodes)))
     moves = _collect_moves(cd, ini, fin)
     if opts.get("print_commands_given"):
         names = [n.alias for n in cd.nodes]

@@ -81,7 +81,8 @@ def parse_request(text: str, static_kvm: int = STATIC_KVM_NODE_MEMORY):
     try:
         data = _loads(text)
     except ValueError as err:
-        raise LoadError("Unable to read JSON: %s" % err) from None
+        raise LoadError("Parsing input IAllocator message: Malformed JSON:"
+                        " %s" % err) from None
     if not isinstance(data, dict):
         raise LoadError("Invalid input: not a JSON object")
     hvs = data.get("enabled_hypervisors") or []

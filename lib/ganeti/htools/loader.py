@@ -181,6 +181,11 @@ def _split_sections(text: str) -> list:
     return secs
 
 
+def _show_fields(fields: list) -> str:
+    return "[" + ",".join('"%s"' % x.replace("\\", "\\\\")
+                          .replace('"', '\\"') for x in fields) + "]"
+
+
 def _int(field: str, what: str) -> int:
     try:
         return int(field)
@@ -233,11 +238,11 @@ def parse_ipolicy_fields(fields: list) -> IPolicy:
 def parse_text(text: str) -> ClusterData:
     """Parses the text backend format into an (unmerged) ClusterData."""
     secs = _split_sections(text)
+    if len(secs) < 4:
+        raise LoadError("Invalid format of the input file: %d sections"
+                        " instead of 4 or more" % len(secs))
     while len(secs) < 5:
         secs.append([])
-    if len(secs) > 5:
-        # extra empty lines inside a section are not allowed
-        raise LoadError("Invalid/incomplete data file: too many sections")
     glines, nlines, ilines, tlines, plines = secs[:5]
     groups = []
     guuid = {}
@@ -245,7 +250,7 @@ def parse_text(text: str) -> ClusterData:
     for ln in glines:
         f = ln.split("|")
         if len(f) not in (4, 5):
-            raise LoadError("Invalid/incomplete group data: '%s'" % ln)
+            raise LoadError("Invalid/incomplete group data: '%s'" % _show_fields(f))
         if f[2] not in model.ALLOC_POLICY_ORDER:
             raise LoadError("Invalid alloc policy '%s'" % f[2])
         g = Group(f[0], f[1], f[2], _tags(f[3]),
@@ -259,7 +264,7 @@ def parse_text(text: str) -> ClusterData:
     for ln in nlines:
         f = ln.split("|")
         if len(f) < 9:
-            raise LoadError("Invalid/incomplete node data: '%s'" % ln)
+            raise LoadError("Invalid/incomplete node data: '%s'" % _show_fields(f))
         name = f[0]
         if f[8] not in guuid:
             raise LoadError("Unknown group '%s' for node '%s'"
@@ -291,10 +296,10 @@ def parse_text(text: str) -> ClusterData:
     for ln in ilines:
         f = ln.split("|")
         if len(f) < 10:
-            raise LoadError("Invalid/incomplete instance data: '%s'" % ln)
+            raise LoadError("Invalid/incomplete instance data: '%s'" % _show_fields(f))
         name = f[0]
         if f[6] not in nidx:
-            raise LoadError("Unknown node '%s' for instance '%s'"
+            raise LoadError("Unknown node '%s' for instance %s"
                             % (f[6], name))
         pdx = nidx[f[6]]
         if f[7] == "":
@@ -302,7 +307,7 @@ def parse_text(text: str) -> ClusterData:
         elif f[7] in nidx:
             sdx = nidx[f[7]]
         else:
-            raise LoadError("Unknown node '%s' for instance '%s'"
+            raise LoadError("Unknown node '%s' for instance %s"
                             % (f[7], name))
         if f[4] not in model.RUN_STATES:
             raise LoadError("Invalid instance status '%s'" % f[4])
@@ -328,7 +333,7 @@ def parse_text(text: str) -> ClusterData:
     for ln in plines:
         f = ln.split("|")
         if len(f) != 6:
-            raise LoadError("Invalid/incomplete policy data: '%s'" % ln)
+            raise LoadError("Invalid/incomplete policy data: '%s'" % _show_fields(f))
         pol = parse_ipolicy_fields(f)
         if f[0] == "":
             cpol = pol

@@ -1,0 +1,66 @@
+"""Shared fixtures of the htools tests: generated clusters and requests."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "htools")
+HASKELL_BIN = "/usr/lib/ganeti/3.0/usr/bin"
+HASKELL_HAIL = "/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators/hail"
+OURS = os.path.join(ROOT, "scripts")
+
+
+def haskell_tool(name: str) -> str:
+    if name == "hail":
+        return HASKELL_HAIL
+    return os.path.join(HASKELL_BIN, name)
+
+
+def have_haskell() -> bool:
+    return os.access(os.path.join(HASKELL_BIN, "htools"), os.X_OK)
+
+
+requires_haskell = pytest.mark.skipif(
+    not have_haskell(),
+    reason="Ganeti's Haskell htools are not installed (%s); install"
+           " ganeti-htools-3.0 to run the differential tests" % HASKELL_BIN)
+
+
+def run(cmd: list, cwd: str = None) -> tuple:
+    env = dict(os.environ)
+    env.pop("HTOOLS", None)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=600)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def gen_cluster(path: str, nodes: int, instances: int, seed=None) -> str:
+    cmd = [sys.executable, os.path.join(SHARED, "gen_cluster.py"),
+           "--nodes", str(nodes), "--instances", str(instances), "-o", path]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return path
+
+
+def gen_ialloc(data: str, outdir: str) -> None:
+    subprocess.run([sys.executable, os.path.join(SHARED, "gen_ialloc.py"),
+                    data, "--outdir", outdir], check=True,
+                   capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def clusters(tmp_path_factory):
+    d = tmp_path_factory.mktemp("htools-data")
+    out = {}
+    for name, n, i in (("c8", 8, 4), ("c20", 20, 120), ("c60", 60, 400)):
+        p = str(d / ("%s.data" % name))
+        gen_cluster(p, n, i)
+        gen_ialloc(p, str(d))
+        out[name] = p
+    out["dir"] = str(d)
+    return out
