@@ -1,5 +1,8 @@
 """Node RPC on a 3-node virtual cluster: noded in every node, calls from node 1."""
 
+import os
+import subprocess
+
 import pytest
 
 from vcluster_fixture import VCluster, unavailable_reason
@@ -22,6 +25,9 @@ def vc():
         yield cluster
     finally:
         cluster.down()
+        leftovers = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        assert not [ln for ln in leftovers.splitlines() if ln.startswith(cluster.prefix + "-")]
+        assert not os.path.exists("/var/tmp/%s-vc" % cluster.prefix)
 
 
 CALLS = """
@@ -78,3 +84,25 @@ def test_status_shows_noded(vc):
     assert len(lines) == 3
     assert all("noded=up" in ln for ln in lines)
     assert lines[0].startswith("node1.example.com 198.51.100.1/24")
+
+
+def test_up_refuses_when_up_and_exec_reports_missing_nodes(vc):
+    res = vc._tool("up", "3", check=False)
+    assert res.returncode == 1 and b"already up" in res.stderr
+    res = vc.exec(7, "true", check=False)
+    assert res.returncode == 1 and b"node 7 does not exist" in res.stderr
+    assert vc.exec(2, "hostname").stdout.decode().strip() == vc.names[1]
+    vc.exec(2, "touch", "/srv/ganeti/shared-file-storage/from-2")
+    assert vc.exec(3, "ls", "/srv/ganeti/shared-file-storage").stdout.decode().split() == ["from-2"]
+    vc.exec(2, "touch", "/var/lib/ganeti/private-2")
+    assert b"private-2" not in vc.exec(3, "ls", "/var/lib/ganeti").stdout
+    path = vc.exec(1, "sh", "-c", "which gnt-cluster ganeti-noded daemon-util").stdout.decode()
+    assert path.split() == [
+        os.path.join(vc_checkout(), "scripts", "gnt-cluster"),
+        os.path.join(vc_checkout(), "daemons", "ganeti-noded"),
+        os.path.join(vc_checkout(), "daemons", "daemon-util"),
+    ]
+
+
+def vc_checkout():
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
