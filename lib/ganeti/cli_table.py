@@ -181,7 +181,7 @@ def generate_table(
         TableColumn(
             (headers or {}).get(field, field),
             _fmt(field),
-            field in numfields or field in unitfields,
+            field in numfields,
         )
         for field in fields
     ]
