@@ -1119,3 +1119,73 @@ DISK_TEMPLATE_PREFERENCE = [
     DT_GLUSTER,
     DT_DISKLESS,
 ]
+
+# OS API, block devices, storage fields, consoles (added for storage/osapi/hypervisors)
+OS_API_V10 = 10
+OS_API_V15 = 15
+# Ganeti 3.0 accepts OS definitions of API 10, 15 and 20 (max is still 20)
+OS_API_VERSIONS = frozenset([OS_API_V10, OS_API_V15, OS_API_V20])
+OS_API_FILE = "ganeti_api_version"
+OS_VARIANTS_FILE = "variants.list"
+OS_PARAMETERS_FILE = "parameters.list"
+OS_SCRIPT_CREATE = "create"
+OS_SCRIPT_CREATE_UNTRUSTED = "create_untrusted"
+OS_SCRIPT_IMPORT = "import"
+OS_SCRIPT_EXPORT = "export"
+OS_SCRIPT_RENAME = "rename"
+OS_SCRIPT_VERIFY = "verify"
+OS_SCRIPTS = frozenset(
+    [
+        OS_SCRIPT_CREATE,
+        OS_SCRIPT_CREATE_UNTRUSTED,
+        OS_SCRIPT_IMPORT,
+        OS_SCRIPT_EXPORT,
+        OS_SCRIPT_RENAME,
+        OS_SCRIPT_VERIFY,
+    ]
+)
+OS_VALIDATE_PARAMETERS = "parameters"
+OS_VALIDATE_CALLS = frozenset([OS_VALIDATE_PARAMETERS])
+BLOCKDEV_DRIVER_MANUAL = "manual"
+BLOCKDEV_DRIVERS = frozenset([BLOCKDEV_DRIVER_MANUAL])
+DTS_BLOCK = frozenset([DT_PLAIN, DT_DRBD8, DT_BLOCK, DT_RBD, DT_EXT])
+LDS_OKAY = 1
+LDS_UNKNOWN = 2
+LDS_FAULTY = 3
+LDS_NAMES = {LDS_OKAY: "ok", LDS_UNKNOWN: "unknown", LDS_FAULTY: "faulty"}
+DISK_SEPARATOR = ":"
+LDP_ACCESS = "access"
+DISK_KERNELSPACE = "kernelspace"
+DISK_USERSPACE = "userspace"
+DD_CMD = "dd"
+WIPE_BLOCK_SIZE = 1024**2
+SF_NAME = "name"
+SF_SIZE = "size"
+SF_FREE = "free"
+SF_USED = "used"
+SF_ALLOCATABLE = "allocatable"
+SF_NODE = "node"
+SF_TYPE = "type"
+VALID_STORAGE_FIELDS = frozenset([SF_NAME, SF_TYPE, SF_SIZE, SF_USED, SF_FREE, SF_ALLOCATABLE])
+HV_INIT_SCRIPT = "init_script"
+HV_DISK_TYPE = "disk_type"
+HV_NIC_TYPE = "nic_type"
+HV_MIGRATION_MODE = "migration_mode"
+CONS_SSH = "ssh"
+CONS_VNC = "vnc"
+CONS_SPICE = "spice"
+CONS_MESSAGE = "message"
+CONS_ALL = frozenset([CONS_SSH, CONS_VNC, CONS_SPICE, CONS_MESSAGE])
+SSH_CONSOLE_USER = "root"
+
+# Crypto tokens a node reports or creates (RPC node_crypto_tokens)
+CRYPTO_TYPE_SSL_DIGEST = "ssl"
+CRYPTO_TYPE_SSH = "ssh"
+CRYPTO_TYPES = frozenset([CRYPTO_TYPE_SSL_DIGEST, CRYPTO_TYPE_SSH])
+CRYPTO_ACTION_GET = "get"
+CRYPTO_ACTION_CREATE = "create"
+CRYPTO_ACTION_DELETE = "delete"
+CRYPTO_ACTIONS = frozenset([CRYPTO_ACTION_GET, CRYPTO_ACTION_CREATE, CRYPTO_ACTION_DELETE])
+CRYPTO_OPTION_CERT_FILE = "cert_file"
+CRYPTO_OPTION_SERIAL_NO = "serial_no"
+SSH_LOGIN_USER = "root"
