@@ -35,6 +35,10 @@ from ganeti.cli_table import (
 #: the command table entry: (function, [Arg...], [option...], usage, description)
 Command = tuple
 
+#: the command line generic_main runs (binary and sub-command go into the
+#: opcodes' reason trail)
+_COMMAND_LINE: list[str] | None = None
+
 
 class _ShowUsage(Exception):
     def __init__(self, exit_error: bool) -> None:
@@ -189,8 +193,10 @@ def generic_main(
     environment (``GNT_INSTANCE_LIST="-o name"``); ``override`` sets option
     attributes (e.g. ``{"tag_type": "node"}``).
     """
+    global _COMMAND_LINE
     if argv is None:
         argv = sys.argv
+    _COMMAND_LINE = list(argv)
     binary = os.path.basename(argv[0]) if argv and argv[0] else "<unknown program>"
     aliases = aliases or {}
     try:
@@ -430,7 +436,8 @@ def parse_fields(selected: str | None, default: list[str]) -> list[str]:
 
 
 def _init_reason_trail(op: Any, opts: Any, argv: list[str] | None = None) -> None:
-    argv = argv if argv is not None else sys.argv
+    if argv is None:
+        argv = _COMMAND_LINE if _COMMAND_LINE is not None else sys.argv
     trail = []
     reason = getattr(opts, "reason", None)
     if reason:
