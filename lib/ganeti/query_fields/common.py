@@ -41,7 +41,7 @@ VTYPE_TO_QFT = {
 }
 
 #: Hypervisor parameters that are cluster-wide, never per instance.
-HV_GLOBALS = frozenset(["migration_bandwidth", "migration_mode", "migration_port", "xen_cmd"])
+HV_GLOBALS = constants.HVC_GLOBALS
 
 #: Titles of parameter fields; the others are titled by their field name.
 HV_TITLES = {
