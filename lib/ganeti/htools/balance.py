@@ -220,11 +220,25 @@ class _Best:
         self.inst = None
 
 
+_VCACHE: dict = {}
+
+
+def _values(node: Node) -> tuple:
+    key = id(node)
+    hit = _VCACHE.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    vals = metrics.node_values(node)
+    if len(_VCACHE) > 100000:
+        _VCACHE.clear()
+    _VCACHE[key] = (node, vals)
+    return vals
+
+
 def _score_of(stats: metrics.ClusterStats, changes: list) -> float:
-    st = stats.copy()
-    for _, old, new in changes:
-        st.update(old, new)
-    return st.score()
+    return metrics.score_after(
+        stats, [(_values(old), metrics.node_values(new), not old.offline)
+                for _, old, new in changes])
 
 
 def check_instance_move(opts: AlgOptions, node_set: frozenset,

@@ -150,6 +150,60 @@ class ClusterStats:
         return total
 
 
+_STD_IDX = tuple(i for i, m in enumerate(METRICS) if m[2] == STD)
+_SUM_IDX = tuple(i for i, m in enumerate(METRICS) if m[2] == SUM)
+_MAP_IDX = tuple(i for i, m in enumerate(METRICS) if m[2] == MAP)
+_SQRT = math.sqrt
+
+
+def score_after(stats: "ClusterStats", changes: list) -> float:
+    """The score after replacing node values, without building new stats.
+
+    ``changes`` is a list of (old values, new values, online) applied in
+    order; the arithmetic is exactly that of ``ClusterStats.update``.
+    """
+    st = stats.stats
+    total = 0.0
+    vals = [0.0] * N_METRICS
+    for i in _STD_IDX:
+        n, s, var = st[i]
+        for ov, nv, online in changes:
+            if online != METRICS[i][3]:
+                continue
+            x = ov[i]
+            y = nv[i]
+            ds = y - x
+            dss = y * y - x * x
+            dnnvar = (n * dss - 2 * s * ds) - ds * ds
+            s = s + ds
+            var = var + dnnvar / (n * n)
+            if not var > 0:
+                var = 0.0 if var == var else var
+        vals[i] = _SQRT(var) if var == var else var
+    for i in _SUM_IDX:
+        v = st[i]
+        for ov, nv, online in changes:
+            if online == METRICS[i][3]:
+                v = v + nv[i] - ov[i]
+        vals[i] = v
+    for i in _MAP_IDX:
+        m = st[i]
+        changed = False
+        for ov, nv, online in changes:
+            if online and ov[i] is not nv[i]:
+                if not changed:
+                    m = dict(m)
+                    changed = True
+                for k, v in ov[i].items():
+                    m[k] = m.get(k, 0) - v
+                for k, v in nv[i].items():
+                    m[k] = m.get(k, 0) + v
+        vals[i] = _value(MAP, m)
+    for i in range(N_METRICS):
+        total += WEIGHTS[i] * vals[i]
+    return total
+
+
 def _calculate(kind: int, vals: list):
     if kind == STD:
         n = 0.0

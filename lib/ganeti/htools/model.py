@@ -111,11 +111,6 @@ ALLOC_POLICY_ORDER = {"preferred": 0, "last_resort": 1, "unallocable": 2}
 class Instance:
     """An instance as htools sees it (sizes, placement, tags)."""
 
-    __slots__ = ("name", "alias", "mem", "dsk", "disks", "vcpus", "run_st",
-                 "auto_balance", "pnode", "snode", "disk_template", "tags",
-                 "spindle_use", "total_spindles", "forthcoming", "idx",
-                 "movable", "excl_tags", "location_score", "dsrd_loc_tags",
-                 "util", "nics", "arrival")
 
     def __init__(self, name: str, mem: int, dsk: int, vcpus: int,
                  run_st: str, tags: list, auto_balance: bool, pnode: int,
@@ -146,9 +141,8 @@ class Instance:
         self.arrival = 0.0
 
     def copy(self) -> "Instance":
-        new = Instance.__new__(Instance)
-        for attr in Instance.__slots__:
-            setattr(new, attr, getattr(self, attr))
+        new = _new_node(Instance)
+        new.__dict__ = self.__dict__.copy()
         return new
 
     # derived properties -------------------------------------------------
@@ -248,18 +242,6 @@ def _del_tags(tmap: dict, tags) -> dict:
 class Node:
     """A node with its free resources and the instances placed on it."""
 
-    __slots__ = (
-        "name", "alias", "t_mem", "n_mem", "i_mem", "f_mem", "f_mem_forth",
-        "x_mem", "t_dsk", "f_dsk", "f_dsk_forth", "t_cpu", "cpu_speed",
-        "n_cpu", "u_cpu", "u_cpu_forth", "t_spindles", "f_spindles",
-        "f_spindles_forth", "plist", "slist", "plist_forth", "slist_forth",
-        "idx", "peers", "fail_n1", "r_mem", "p_mem", "p_mem_forth", "p_dsk",
-        "p_dsk_forth", "p_rem", "p_cpu", "p_cpu_forth", "m_dsk", "lo_dsk",
-        "hi_cpu", "hi_spindles", "inst_spindles", "inst_spindles_forth",
-        "offline", "is_master", "tags", "util_pool", "util_load",
-        "util_load_forth", "p_tags", "group", "ipolicy", "excl_storage",
-        "mig_tags", "rmig_tags", "location_tags", "location_score_v",
-        "instance_map", "drained")
 
     def __init__(self, name: str, t_mem: float, n_mem: int, f_mem: int,
                  t_dsk: float, f_dsk: int, t_cpu: float, n_cpu: int,
@@ -326,9 +308,8 @@ class Node:
         self.drained = False
 
     def copy(self) -> "Node":
-        new = Node.__new__(Node)
-        for attr in Node.__slots__:
-            setattr(new, attr, getattr(self, attr))
+        new = _new_node(Node)
+        new.__dict__ = self.__dict__.copy()
         return new
 
     # policy setters --------------------------------------------------------
@@ -750,6 +731,9 @@ class Node:
         n.inst_spindles_forth = new_isp_forth
         n.f_spindles_forth = new_sp_forth
         return n
+
+
+_new_node = object.__new__
 
 
 def check_migration(src: Node, dst: Node) -> Optional[str]:
