@@ -8,3 +8,24 @@ from ganeti.cmdlib.cluster import LUClusterQuery, LUClusterConfigQuery  # noqa: 
 from ganeti.cmdlib.misc import LUTestDelay  # noqa: F401
 from ganeti.cmdlib.tags import LUTagsGet, LUTagsSet, LUTagsDel, LUTagsSearch  # noqa: F401
 from ganeti.cmdlib.query_lu import LUQuery, LUQueryFields  # noqa: F401
+from ganeti.cmdlib.node import LUNodeAdd, LUNodeRemove, LUNodeSetParams  # noqa: F401
+from ganeti.cmdlib.group import (  # noqa: F401
+    LUGroupAdd,
+    LUGroupRemove,
+    LUGroupRename,
+    LUGroupSetParams,
+    LUGroupAssignNodes,
+)
+from ganeti.cmdlib.cluster_ops import (  # noqa: F401
+    LUClusterActivateMasterIp,
+    LUClusterDeactivateMasterIp,
+    LUClusterDestroy,
+    LUClusterPostInit,
+    LUClusterRedistConf,
+    LUClusterRename,
+    LUClusterRenewCrypto,
+    LUClusterSetParams,
+    LUClusterVerify,
+    LUClusterVerifyDisks,
+)
+from ganeti.cmdlib.cluster_verify import LUClusterVerifyConfig, LUClusterVerifyGroup  # noqa: F401
