@@ -50,6 +50,7 @@ NODE_FIELDS = {
     "pinst_cnt": ("Pinst", constants.QFT_NUMBER),
     "offline": ("Offline", constants.QFT_BOOL),
     "ctime": ("CTime", constants.QFT_TIMESTAMP),
+    "sip": ("SecondaryIP", constants.QFT_TEXT),
 }
 
 T0 = 1795575579  # a fixed epoch for job timestamps

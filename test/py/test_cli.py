@@ -683,3 +683,26 @@ class TestTags:
 
         with pytest.raises(errors.OpPrereqError):
             cli.list_tags(TagOpts(), [])
+
+
+class TestHelpers:
+    def test_split_node_option(self):
+        assert cli.split_node_option("a:b") == ("a", "b")
+        assert cli.split_node_option("a") == ("a", None)
+        assert cli.split_node_option(None) == (None, None)
+
+    def test_calculate_os_names(self):
+        assert cli.calculate_os_names("debian", ["a", "b"]) == ["debian+a", "debian+b"]
+        assert cli.calculate_os_names("noop", []) == ["noop"]
+
+    def test_get_online_nodes(self, master, capsys):
+        master.nodes = [
+            {"name": "n1", "offline": False, "sip": "10.0.0.1"},
+            {"name": "n2", "offline": True, "sip": "10.0.0.2"},
+            {"name": "n3", "offline": False, "sip": "10.0.0.3"},
+        ]
+        assert cli.get_online_nodes(None) == ["n1", "n3"]
+        assert "Note: skipping offline node(s): n2" in capsys.readouterr().err
+        assert cli.get_online_nodes(["n2", "n3"], secondary_ips=True, nowarn=True) == ["10.0.0.3"]
+        assert capsys.readouterr().err == ""
+        assert master.requests[-1][1][2] == ["|", ["=", "name", "n2"], ["=", "name", "n3"]]
