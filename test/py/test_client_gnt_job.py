@@ -4,7 +4,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -322,21 +321,21 @@ class TestShims:
         assert "Cluster not initialized" in res.stderr
 
     def test_missing_module(self, master, tmp_path):
-        # a copy of a shim pointing at a module nobody wrote
-        src = open(os.path.join(TOP, "scripts", "gnt-job")).read()
-        shim = os.path.join(TOP, "scripts", "gnt-job")
+        # a copy of a shim for a module nobody wrote, run through its sh part
+        with open(os.path.join(TOP, "scripts", "gnt-job")) as fd:
+            src = fd.read()
         fake = tmp_path / "gnt-nothing"
-        fake.write_text(
-            src.replace("gnt_job", "gnt_nothing").replace(
-                "top=$(dirname \"$0\")/..", "top=%s" % TOP
-            )
-        )
+        fake.write_text(src.replace("gnt_job", "gnt_nothing"))
+        fake.chmod(0o755)
         res = subprocess.run(
-            [sys.executable, str(fake), "list"],
+            [str(fake), "list"],
             capture_output=True,
             text=True,
             env=dict(os.environ, PYTHONPATH=os.path.join(TOP, "lib")),
+            timeout=30,
         )
         assert res.returncode == 1
-        assert "ganeti.client.gnt_nothing" in res.stderr and "Traceback" not in res.stderr
-        assert os.path.exists(shim)
+        assert res.stderr == (
+            "gnt-nothing: this command is not available: Python module"
+            " 'ganeti.client.gnt_nothing' is missing (not written yet or not installed)\n"
+        )
