@@ -357,3 +357,10 @@ def format_error(err: BaseException) -> str:
     if err.args:
         return " ".join(str(a) for a in err.args)
     return type(err).__name__
+
+
+class InvalidOS(GenericError):
+    """An OS definition is missing or broken on a node; args: (name, path, reason)."""
+
+
+_CLASSES["InvalidOS"] = InvalidOS

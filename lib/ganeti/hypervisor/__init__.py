@@ -38,3 +38,6 @@ def get_hypervisor(name: str):
         hv = get_hypervisor_class(name)()
         _CACHE[name] = hv
     return hv
+
+
+_MODULES.setdefault(constants.HT_CHROOT, ("ganeti.hypervisor.hv_chroot", "ChrootManager"))

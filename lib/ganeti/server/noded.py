@@ -292,3 +292,6 @@ def main(argv: list[str] | None = None) -> None:
         srv.stop(grace=10)
         daemon.remove_pid_file(constants.NODED)
         logging.info("ganeti-noded stopped")
+from ganeti import backend_instance  # noqa: E402
+
+PROCEDURES.update(backend_instance.PROCEDURES)
