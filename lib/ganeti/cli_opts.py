@@ -667,7 +667,8 @@ DISK_TEMPLATE_OPT = cli_option(
     dest="disk_template",
     default=None,
     metavar="TEMPL",
-    help="Disk template",
+    choices=sorted(constants.DISK_TEMPLATES),
+    help="Disk template (one of %s)" % ", ".join(sorted(constants.DISK_TEMPLATES)),
 )
 NODE_PLACEMENT_OPT = cli_option(
     "-n",

@@ -278,6 +278,29 @@ class TestDebug:
         err = capsys.readouterr().err
         assert "Unknown opcode 'OP_NO_SUCH'" in err and "Traceback" not in err
 
+    def test_iallocator(self, master, capsys):
+        master.h_SubmitJob = lambda ops: master.add_job(ops, result='{"request": 1}').id
+        assert gnt_debug_run(
+            "allocator", "--dir", "in", "-m", "allocate", "--disks", "1G,512",
+            "--nics", "aa:00:00:00:00:01//br0,", "-t", "plain", "--tags", "a,b", "inst1",
+        ) == 0  # fmt: skip
+        assert capsys.readouterr().out.splitlines()[-1] == '{"request": 1}'
+        op = master.requests[0][1][0][0]
+        assert op["OP_ID"] == "OP_TEST_ALLOCATOR"
+        assert op["mode"] == "allocate" and op["direction"] == "in"
+        assert op["name"] == "inst1" and op["instances"] == ["inst1"]
+        assert op["disks"] == [{"size": 1024, "mode": "rw"}, {"size": 512, "mode": "rw"}]
+        assert op["nics"] == [
+            {"mac": "aa:00:00:00:00:01", "ip": None, "bridge": "br0"},
+            {"mac": None, "ip": None, "bridge": None},
+        ]
+        assert op["tags"] == ["a", "b"] and op["memory"] == 128 and op["count"] == 2
+
+    def test_iallocator_bad_disks(self, master, capsys):
+        assert gnt_debug_run("iallocator", "--disks", "huge", "inst1") == 1
+        assert "Invalid disk size 'huge'" in capsys.readouterr().err
+        assert master.requests == []
+
     def test_locks(self, master, capsys):
         master.locks = [
             ["cluster/BGL", "shared", ["job/1", "job/2"], [["exclusive", ["job/3"]]]],

@@ -1,7 +1,8 @@
 """gnt-debug: test and debugging commands.
 
-Owns ``delay`` (OP_TEST_DELAY), ``submit-job`` (jobs from JSON opcode files)
-and ``locks`` (the master's lock table via Query("lock")).  It must never
+Owns ``delay`` (OP_TEST_DELAY), ``submit-job`` (jobs from JSON opcode files),
+``iallocator`` (OP_TEST_ALLOCATOR) and ``locks`` (the master's lock table via
+Query("lock")).  It must never
 build opcodes by hand as dicts: opcodes come from ``ganeti.opcodes``.
 """
 
@@ -91,6 +92,51 @@ def submit_job(opts: Any, args: list[str]) -> int:
         cli.to_stdout("T:total  %4.4f" % (t_done - t_start))
     if not all(success for success, _ in results):
         return constants.EXIT_FAILURE
+    return constants.EXIT_SUCCESS
+
+
+def _parse_test_nics(text: str) -> list[dict]:
+    """``mac/ip/bridge,...``; missing or empty parts become None."""
+    nics = []
+    for spec in text.split(","):
+        parts = (spec.split("/") + [None, None, None])[:3]
+        mac, ip, bridge = (part or None for part in parts)
+        nics.append({constants.INIC_MAC: mac, constants.INIC_IP: ip, "bridge": bridge})
+    return nics
+
+
+def test_allocator(opts: Any, args: list[str]) -> int:
+    """``iallocator NAME...``: builds an allocator request (``--dir in``) or
+    runs the allocator on it (``--dir out``) and prints the result."""
+    from ganeti import opcodes
+
+    disks = [
+        {
+            constants.IDISK_SIZE: cli.parse_size(size, "disk size"),
+            constants.IDISK_MODE: constants.DISK_RDWR,
+        }
+        for size in opts.disks.split(",")
+    ]
+    op = opcodes.OpTestAllocator(
+        mode=opts.mode,
+        name=args[0],
+        instances=args,
+        memory=opts.memory,
+        disks=disks,
+        disk_template=opts.disk_template,
+        nics=_parse_test_nics(opts.nics),
+        os=opts.os,
+        vcpus=opts.vcpus,
+        tags=opts.tags.split(",") if opts.tags else [],
+        direction=opts.direction,
+        iallocator=opts.iallocator,
+        evac_mode=opts.evac_mode,
+        target_groups=opts.target_groups or [],
+        spindle_use=opts.spindle_use,
+        count=opts.count,
+    )
+    result = cli.submit_op_code(op, opts=opts)
+    cli.to_stdout("%s", result)
     return constants.EXIT_SUCCESS
 
 
@@ -221,6 +267,58 @@ commands = {
         "<op-list-file>...",
         "Submits jobs built from json files containing a list of serialized opcodes",
     ),  # fmt: skip
+    "iallocator": (
+        test_allocator,
+        [cli.ArgUnknown(min=1)],
+        [
+            cli_option(
+                "--dir",
+                dest="direction",
+                default=constants.IALLOCATOR_DIR_IN,
+                choices=sorted(constants.VALID_IALLOCATOR_DIRECTIONS),
+                help="Show the allocator input (in) or run the allocator (out)",
+            ),
+            cli.IALLOCATOR_OPT,
+            cli_option(
+                "-m",
+                "--mode",
+                default=constants.IALLOCATOR_MODE_RELOC,
+                choices=sorted(constants.VALID_IALLOCATOR_MODES),
+                help="Request mode (one of %s)"
+                % ", ".join(sorted(constants.VALID_IALLOCATOR_MODES)),
+            ),
+            cli_option("--memory", default=128, type="unit", help="Memory of the instance (MiB)"),
+            cli_option("--disks", default="4096,4096", help="Comma separated disk sizes (MiB)"),
+            cli.DISK_TEMPLATE_OPT,
+            cli_option(
+                "--nics",
+                default="00:11:22:33:44:55",
+                help="Comma separated NICs, each as mac/ip/bridge (missing parts are None)",
+            ),
+            cli.OS_OPT,
+            cli_option("-p", "--vcpus", default=1, type="int", help="VCPUs of the instance"),
+            cli_option("--tags", default=None, help="Comma separated list of tags"),
+            cli_option(
+                "--evac-mode",
+                default=constants.NODE_EVAC_ALL,
+                choices=sorted(constants.NODE_EVAC_MODES),
+                help="Node evacuation mode (one of %s)"
+                % ", ".join(sorted(constants.NODE_EVAC_MODES)),
+            ),
+            cli_option(
+                "--target-groups",
+                default=[],
+                action="append",
+                help="Target groups for relocation",
+            ),
+            cli_option("--spindle-use", default=1, type="int", help="Spindles to use"),
+            cli_option("--count", default=2, type="int", help="Instances to allocate"),
+            cli.DRY_RUN_OPT,
+            cli.PRIORITY_OPT,
+        ],
+        "{<opts>...} <instance-name>",
+        "Executes a TestAllocator OpCode",
+    ),  # fmt: skip
     "locks": (
         list_locks,
         cli.ARGS_NONE,
@@ -230,7 +328,7 @@ commands = {
     ),
 }
 
-aliases: dict[str, str] = {}
+aliases = {"allocator": "iallocator"}
 
 
 def main() -> int:
