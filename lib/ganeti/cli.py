@@ -17,7 +17,7 @@ import errno
 import os
 import sys
 import time
-from optparse import OptionParser
+from optparse import OptionError, OptionParser
 from typing import Any, Callable, Iterable
 
 from ganeti import cli_jobs
@@ -141,7 +141,7 @@ def _parse_args(
             argv = argv[:2] + shlex.split(env_args) + argv[2:]
     func, args_def, parser_opts, usage, description = commands[cmd]
     parser = _CliParser(
-        option_list=list(parser_opts) + COMMON_OPTS,
+        option_list=list(parser_opts) + [o for o in COMMON_OPTS if o not in parser_opts],
         description=description,
         usage="%%prog %s %s" % (cmd, usage),
         prog=binary,
@@ -204,6 +204,9 @@ def generic_main(
         return constants.EXIT_FAILURE if err.exit_error else constants.EXIT_SUCCESS
     except _ParserExit as err:
         return err.status
+    except OptionError as err:
+        to_stderr("Internal error: the options of this command are inconsistent: %s", err)
+        return constants.EXIT_FAILURE
     except (errors.GenericError, errors.JobSubmittedException) as err:
         to_stderr(format_error(err)[1])
         return constants.EXIT_FAILURE

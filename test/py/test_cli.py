@@ -517,6 +517,16 @@ class TestGenericMain:
         assert self.run("run", "x", override={"force": "yes"}) == 0
         assert "force=yes" in capsys.readouterr().out
 
+    def test_common_options_not_duplicated(self, root, capsys):
+        cmds = {"run": (_cmd_ok, [cli.ArgUnknown()], [cli.DEBUG_OPT, cli.FORCE_OPT], "", "x")}
+        assert cli.generic_main(cmds, argv=["gnt-test", "run", "-d", "a"]) == 0
+        clash = cli.cli_option("-f", "--fast", action="store_true")
+        cmds = {"run": (_cmd_ok, [], [cli.FORCE_OPT, clash], "", "x")}
+        assert cli.generic_main(cmds, argv=["gnt-test", "run"]) == 1
+        assert "Internal error: the options of this command are inconsistent" in (
+            capsys.readouterr().err
+        )
+
     def test_no_master_not_in_cluster(self, root, capsys):
         def query(opts, args):
             cli.get_client().QueryClusterInfo()
