@@ -250,8 +250,18 @@ def run_command(
         if err.errno == errno.EPIPE:
             _silence_stdout()
             return constants.EXIT_FAILURE
-        raise
+        return _unexpected(err, binary, argv, options)
+    except Exception as err:  # a bug: one line for the user, the trace in the log
+        return _unexpected(err, binary, argv, options)
     return constants.EXIT_SUCCESS if result is None else result
+
+
+def _unexpected(err: BaseException, binary: str, argv: list[str] | None, options: Any) -> int:
+    _log_traceback(binary, argv or [binary], options)
+    code, msg = format_error(err)
+    hint = "" if getattr(options, "debug", 0) else " (run with --debug for the details)"
+    to_stderr("%s%s", msg, hint)
+    return code
 
 
 def _silence_stdout() -> None:

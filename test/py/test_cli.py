@@ -437,10 +437,15 @@ def _cmd_crash(opts, args):
     raise errors.ProgrammerError("internal")
 
 
+def _cmd_bug(opts, args):
+    return {}["missing"]
+
+
 COMMANDS = {
     "run": (_cmd_ok, [cli.ArgUnknown(min=1, max=2)], [cli.FORCE_OPT], "<a> [<b>]", "Runs it"),
     "fail": (_cmd_fail, cli.ARGS_NONE, [], "", "Fails"),
     "crash": (_cmd_crash, cli.ARGS_NONE, [], "", "Crashes with a Ganeti error"),
+    "bug": (_cmd_bug, cli.ARGS_NONE, [], "", "Has a bug"),
     "exact": (_cmd_ok, [cli.ArgUnknown(min=2, max=2)], [cli.FORCE_OPT], "<a> <b>", "Two"),
 }
 
@@ -503,6 +508,15 @@ class TestGenericMain:
         )
         assert self.run("crash") == 1
         assert capsys.readouterr().err == "Unhandled Ganeti error: internal\n"
+
+    def test_bug_is_one_line(self, root, capsys):
+        assert self.run("bug") == 1
+        assert capsys.readouterr().err == (
+            "Unhandled exception: 'missing' (run with --debug for the details)\n"
+        )
+        assert self.run("bug", "--debug") == 1
+        err = capsys.readouterr().err
+        assert "Traceback" in err and "KeyError" in err
 
     def test_debug_shows_trace(self, root, capsys):
         assert self.run("crash", "-d") == 1
