@@ -97,13 +97,11 @@ class Processor:
         glm = self.context.glm
         lu.declare_locks(level)
         needed = lu.needed_locks or {}
-        acquired_here = False
         if level in needed:
             names = needed[level]
             share = bool(lu.share_locks.get(level, 0))
             if self._enable_locks and (names is locking.ALL_SET or names):
                 self._acquire(level, names, share, lu.opportunistic_locks.get(level, False))
-                acquired_here = True
         if level in lu.add_locks:
             if level not in locking.LEVELS_MOD:
                 raise errors.ProgrammerError("Cannot add locks at level %s" % level)
@@ -121,7 +119,7 @@ class Processor:
             if self._enable_locks:
                 if level in lu.remove_locks:
                     glm.remove(level, lu.remove_locks[level])
-                if acquired_here or glm.is_owned(level):
+                if glm.is_owned(level):
                     glm.release(level)
 
     def _exec_lu(self, lu: Any) -> Any:
