@@ -112,7 +112,6 @@ class Processor:
                     acquired=True,
                     shared=bool(lu.share_locks.get(level, 0)),
                 )
-                acquired_here = True
         try:
             return self._lock_and_exec(lu, level + 1)
         finally:
