@@ -29,7 +29,7 @@ from ganeti import ssconf
 from ganeti.utils import io as uio
 from ganeti.utils import net as unet
 from ganeti.utils import process as uproc
-from ganeti.utils import retry as uretry
+from ganeti.utils.retry import RetryAgain, RetryTimeout, retry
 from ganeti.utils import text as utext
 
 FeedbackFn = Callable[[str], None]
@@ -261,19 +261,10 @@ def _run_parallel(jobs: list[tuple[str, Callable[[], None]]]) -> None:
 
 
 def config_resolver(cfg: Any) -> Callable[[list[str]], list[tuple]]:
-    """A resolver over the configuration's nodes (names or UUIDs)."""
+    """A resolver over the configuration's nodes (see ``rpc.master``)."""
+    from ganeti.rpc import master as rpc_master
 
-    def resolve(ids: list[str]) -> list[tuple]:
-        out = []
-        for node_id in ids:
-            node = cfg.get_node_info(node_id) or cfg.get_node_info_by_name(node_id)
-            if node is None:
-                out.append((node_id, None, None, False))
-            else:
-                out.append((node.name, node.primary_ip, None, bool(node.offline)))
-        return out
-
-    return resolve
+    return rpc_master.config_resolver(cfg)
 
 
 def make_runner(resolver: Any = None, cert_file: str | None = None) -> Any:
@@ -293,45 +284,6 @@ def master_params(cfg: Any) -> dict[str, Any]:
         "netdev": cluster.master_netdev,
         "ip_family": cluster.primary_ip_family,
     }
-
-
-def distribute_config(
-    cfg: Any, runner: Any, config_bytes: bytes | None = None, values: dict | None = None
-) -> list[str]:
-    """Writes ssconf locally and pushes config.data to the online master
-    candidates and ssconf to every online node; returns warnings.
-
-    Used as the ConfigWriter save hook while no master daemon runs
-    (master failover); ``config_bytes`` is unused: nodes get the file that
-    was just written.
-    """
-    del config_bytes
-    values = values if values is not None else cfg.get_ssconf_values()
-    ssconf.SimpleStore().write_files(values)
-    me = cfg.get_master_node()
-    nodes = cfg.get_all_nodes_info()
-    online = [u for u, n in nodes.items() if not n.offline and u != me]
-    candidates = [u for u in online if nodes[u].master_candidate]
-    warnings = []
-    if candidates:
-        result = runner.call_upload_file(candidates, pathutils.CLUSTER_CONF_FILE)
-        for uuid, res in result.items():
-            if res.fail_msg:
-                warnings.append(
-                    "Copy of file %s to node %s failed: %s"
-                    % (pathutils.CLUSTER_CONF_FILE, nodes[uuid].name, res.fail_msg)
-                )
-    if online:
-        result = runner.call_write_ssconf_files(online, values)
-        for uuid, res in result.items():
-            if res.fail_msg:
-                warnings.append(
-                    "Error while updating ssconf files on node %s: %s"
-                    % (nodes[uuid].name, res.fail_msg)
-                )
-    for msg in warnings:
-        logging.warning("%s", msg)
-    return warnings
 
 
 # --- init -------------------------------------------------------------------------
@@ -523,8 +475,9 @@ def _valid_mac_prefix(prefix: str) -> bool:
     )
 
 
-def _host_key_lines(cluster_name: str) -> tuple[str, str, list[str]]:
-    """(rsa key, dsa key, known_hosts lines) of this node's SSH host keys."""
+def _host_key_lines(names: str) -> tuple[str, str, list[str]]:
+    """(rsa key, dsa key, known_hosts lines under ``names``) of this node's
+    SSH host keys."""
     rsa = dsa = ""
     lines = []
     for key_type in ("rsa", "dsa", "ecdsa", "ed25519"):
@@ -535,7 +488,7 @@ def _host_key_lines(cluster_name: str) -> tuple[str, str, list[str]]:
             continue
         if len(fields) < 2:
             continue
-        lines.append("%s %s %s" % (cluster_name, fields[0], fields[1]))
+        lines.append("%s %s %s" % (names, fields[0], fields[1]))
         if key_type == "rsa":
             rsa = fields[1]
         elif key_type == "dsa":
@@ -543,15 +496,14 @@ def _host_key_lines(cluster_name: str) -> tuple[str, str, list[str]]:
     return rsa, dsa, lines
 
 
-def write_known_hosts(cluster_name: str, lines: list[str]) -> None:
-    """Writes the cluster's SSH known_hosts file (host keys under the cluster name)."""
+def write_known_hosts(lines: list[str]) -> None:
+    """Writes the cluster's SSH known_hosts file."""
     os.makedirs(os.path.dirname(pathutils.SSH_KNOWN_HOSTS_FILE), exist_ok=True)
     uio.write_file(
         pathutils.SSH_KNOWN_HOSTS_FILE,
         "".join(line + "\n" for line in lines),
         mode=0o644,
     )
-    del cluster_name
 
 
 def add_to_etc_hosts(ip: str, name: str, aliases: list[str]) -> bool:
@@ -577,28 +529,10 @@ def add_to_etc_hosts(ip: str, name: str, aliases: list[str]) -> bool:
 
 
 def _setup_root_ssh(node_uuid: str, key_type: str, key_bits: int | None) -> None:
-    """Makes sure root has an SSH key pair authorized on this node; records
-    the public key in the cluster's public key file."""
-    ssh_dir = pathutils.SSH_ROOT_DIR
-    os.makedirs(ssh_dir, 0o700, exist_ok=True)
-    priv = os.path.join(ssh_dir, "id_%s" % key_type)
-    pub = priv + ".pub"
-    if not os.path.exists(pub):
-        cmd = ["ssh-keygen", "-q", "-t", key_type, "-N", "", "-f", priv]
-        if key_bits:
-            cmd[3:3] = ["-b", str(key_bits)]
-        result = uproc.run_cmd(cmd)
-        if result.failed:
-            raise errors.OpExecError("Could not generate SSH key: %s" % result.output.strip())
-    key = uio.read_file(pub).strip()
-    auth = os.path.join(ssh_dir, "authorized_keys")
-    try:
-        present = uio.read_file(auth).splitlines()
-    except OSError:
-        present = []
-    if key.split()[:2] not in [line.split()[:2] for line in present]:
-        uio.write_file(auth, "".join(line + "\n" for line in present + [key]), mode=0o600)
-    uio.write_file(pathutils.SSH_PUB_KEYS, "%s %s\n" % (node_uuid, key), mode=0o600)
+    """Makes root's SSH key the cluster key (see ``ssh.init_ssh_setup``)."""
+    from ganeti import ssh
+
+    ssh.init_ssh_setup(node_uuid, key_type, key_bits)
 
 
 def build_initial_config(
@@ -771,11 +705,11 @@ def wait_for_node_daemon(runner: Any, node: str, timeout: float = DAEMON_START_T
         res = runner.call_version([node])[node]
         if res.fail_msg:
             last[0] = res.fail_msg
-            raise uretry.RetryAgain()
+            raise RetryAgain()
 
     try:
-        uretry.retry(check, (0.05, 1.5, 0.5), timeout)
-    except uretry.RetryTimeout:
+        retry(check, (0.05, 1.5, 0.5), timeout)
+    except RetryTimeout:
         raise errors.OpExecError(
             "Node daemon on %s didn't answer queries within %s seconds: %s"
             % (node, timeout, last[0])
@@ -790,11 +724,11 @@ def wait_for_master_daemon(timeout: float = DAEMON_START_TIMEOUT) -> None:
         try:
             luxi.Client().QueryClusterInfo()
         except (errors.GenericError, OSError):
-            raise uretry.RetryAgain() from None
+            raise RetryAgain() from None
 
     try:
-        uretry.retry(check, (0.05, 1.5, 0.5), timeout)
-    except uretry.RetryTimeout:
+        retry(check, (0.05, 1.5, 0.5), timeout)
+    except RetryTimeout:
         raise errors.OpExecError(
             "Master daemon didn't answer queries within %s seconds" % timeout
         ) from None
@@ -884,7 +818,7 @@ def init_cluster(params: InitParams, feedback_fn: FeedbackFn | None = None) -> s
             errors.ECODE_NOTUNIQUE,
         )
 
-    rsa_key, dsa_key, known_hosts = _host_key_lines(cluster_host.name)
+    rsa_key, dsa_key, known_hosts = _host_key_lines("%s,%s" % (host.name, host.ip))
     data = build_initial_config(
         params,
         cluster_host.name,
@@ -902,7 +836,7 @@ def init_cluster(params: InitParams, feedback_fn: FeedbackFn | None = None) -> s
         _setup_root_ssh(master_uuid, params.ssh_key_type, data.cluster.ssh_key_bits)
     if params.modify_etc_hosts:
         add_to_etc_hosts(host.ip, host.name, host.aliases)
-    write_known_hosts(cluster_host.name, known_hosts)
+    write_known_hosts(known_hosts)
     write_initial_config(data)
     _log(feedback_fn, "Configuration written to %s", pathutils.CLUSTER_CONF_FILE)
 
@@ -1009,73 +943,14 @@ def gather_master_votes(
     ``None`` collects the nodes that did not answer.  An empty list means
     there is nobody else to ask (a one-node cluster).
     """
+    from ganeti.rpc import master as rpc_master
+
     myself = myself or my_hostname()
     others = [name for name in node_names if name != myself]
     if not others:
         return []
-    runner = runner or make_runner()
-    results = runner.call_master_node_name(others)
-    votes: dict[str | None, int] = {}
-    for name in others:
-        res = results.get(name)
-        if res is None or res.fail_msg:
-            logging.warning(
-                "Error contacting node %s: %s", name, res.fail_msg if res else "no answer"
-            )
-            answer = None
-        else:
-            answer = res.payload
-        votes[answer] = votes.get(answer, 0) + 1
-    return sorted(votes.items(), key=lambda item: item[1], reverse=True)
-
-
-def check_master_majority(
-    node_names: list[str],
-    myself: str | None = None,
-    retries: int = constants.MASTER_VOTING_RETRIES,
-    interval: float = constants.MASTER_VOTING_INTERVAL,
-    gather_fn: Callable[[list[str]], list[tuple[str | None, int]]] | None = None,
-    sleep_fn: Callable[[float], None] = time.sleep,
-) -> tuple[bool, str]:
-    """Master voting at master daemon start-up: (may I be master?, why).
-
-    Retries while most nodes do not answer; then I may be master only if I
-    am the top-voted node and hold at least half of the votes.
-    """
-    myself = myself or my_hostname()
-    gather_fn = gather_fn or (lambda names: gather_master_votes(names, myself=myself))
-    votes: list[tuple[str | None, int]] = []
-    for attempt in range(max(retries, 1)):
-        votes = gather_fn(node_names)
-        if not votes:
-            return True, "one-node cluster, no voting needed"
-        if votes[0][0] is not None:
-            break
-        if attempt + 1 < retries:
-            sleep_fn(interval)
-    else:
-        return False, (
-            "Cluster inconsistent, most of the nodes didn't answer after %d attempts;"
-            " use --no-voting if you understand what effects it has on the cluster state" % retries
-        )
-    all_votes = sum(count for _, count in votes)
-    top_node, top_votes = votes[0]
-    if top_node != myself:
-        return (
-            False,
-            "It seems we are not the master (top-voted node is %s with %d out of %d votes)"
-            % (
-                top_node,
-                top_votes,
-                all_votes,
-            ),
-        )
-    if top_votes < all_votes - top_votes:
-        return False, "It seems we are not the master (%d votes for, %d votes against)" % (
-            top_votes,
-            all_votes - top_votes,
-        )
-    return True, "%d of %d nodes agree that %s is the master" % (top_votes, all_votes, myself)
+    votes = rpc_master.gather_master_votes(runner or make_runner(), others)
+    return sorted(votes.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
 
 
 # --- master failover ------------------------------------------------------------------
@@ -1084,11 +959,11 @@ def check_master_majority(
 def _wait_master_ip(ip: str, expected: bool, timeout: float) -> bool:
     def check() -> None:
         if address_in_use(ip, timeout=0.5) != expected:
-            raise uretry.RetryAgain()
+            raise RetryAgain()
 
     try:
-        uretry.retry(check, (0.1, 1.5, 2.0), timeout)
-    except uretry.RetryTimeout:
+        retry(check, (0.1, 1.5, 2.0), timeout)
+    except RetryTimeout:
         return False
     return True
 
@@ -1171,10 +1046,10 @@ def master_failover(
             "Could not find this node '%s' in cluster configuration" % new_master,
             errors.ECODE_NOENT,
         )
+    from ganeti.rpc import master as rpc_master
+
     runner = make_runner(config_resolver(cfg))
-    cfg.set_save_hook(
-        lambda data, values: warnings.extend(distribute_config(cfg, runner, data, values))
-    )
+    cfg.set_save_hook(rpc_master.ConfigDistributor(cfg, runner))
     old_params = master_params(cfg)
     ems = cfg.get_cluster_info().use_external_mip_script
     _log(feedback_fn, "Setting master to %s, old master: %s", new_master, old_master)

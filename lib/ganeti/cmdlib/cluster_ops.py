@@ -754,6 +754,31 @@ class LUClusterRedistConf(NoHooksLU):
         redistribute_ancillary_files(self)
 
 
+def _current_client_cert(lu: Any, node_uuid: str) -> str:
+    """The digest of a node's present client certificate, once the node
+    checked it is signed by the cluster certificate and still valid (for
+    node daemons that cannot make a new one)."""
+    name = lu.cfg.get_node_name(node_uuid)
+    result = lu.rpc.call_node_verify(
+        [node_uuid], {constants.NV_CLIENT_CERT: None}, lu.cfg.get_cluster_name(), {}
+    )[node_uuid]
+    result.raise_error("Could not check the client certificate of node %s" % name)
+    try:
+        errcode, value = result.payload[constants.NV_CLIENT_CERT]
+    except (KeyError, TypeError, ValueError):
+        raise errors.OpExecError(
+            "Node %s returned no client certificate information" % name
+        ) from None
+    if errcode is not None:
+        raise errors.OpExecError(
+            "The client certificate of node %s is unusable: %s" % (name, value)
+        )
+    lu.log_warning(
+        "Node %s cannot create a new client certificate; its current one was recorded", name
+    )
+    return value
+
+
 def _node_crypto_token(lu: Any, node_uuid: str) -> str:
     """Asks a node for a new client certificate; returns its digest."""
     request = [
@@ -764,6 +789,8 @@ def _node_crypto_token(lu: Any, node_uuid: str) -> str:
         ]
     ]
     result = lu.rpc.call_node_crypto_tokens(node_uuid, request)
+    if result.fail_msg and "Unknown procedure" in result.fail_msg:
+        return _current_client_cert(lu, node_uuid)
     result.raise_error(
         "Could not renew the client certificate of node %s" % lu.cfg.get_node_name(node_uuid)
     )
