@@ -238,6 +238,30 @@ def _new_spice_certs() -> None:
     _write_raw(pathutils.SPICE_CACERT_FILE, ca_cert)
 
 
+def _in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """Starts ``fn(*args)`` in a thread; the returned function waits for
+    and returns its result (or raises its exception)."""
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append((True, fn(*args)))
+        except BaseException as err:  # pylint: disable=broad-except
+            box.append((False, err))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def wait() -> Any:
+        thread.join()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+    return wait
+
+
 def _run_parallel(jobs: list[tuple[str, Callable[[], None]]]) -> None:
     """Runs independent jobs (key generation releases the GIL) in threads."""
     failures: list[BaseException] = []
@@ -842,7 +866,7 @@ def init_cluster(params: InitParams, feedback_fn: FeedbackFn | None = None) -> s
 
     from ganeti import config
 
-    cfg = config.ConfigWriter(offline=True)
+    cfg = config.ConfigWriter(offline=True, accept_foreign=True)
     ssconf.SimpleStore().write_files(cfg.get_ssconf_values())
     if not params.start_daemons:
         return cluster_host.name
@@ -850,13 +874,20 @@ def init_cluster(params: InitParams, feedback_fn: FeedbackFn | None = None) -> s
     restart_node_daemon()
     runner = make_runner(config_resolver(cfg))
     wait_for_node_daemon(runner, host.name)
-    mparams = master_params(cfg)
-    result = runner.call_node_activate_master_ip(host.name, mparams, params.use_external_mip_script)
-    if result.fail_msg:
-        _log(feedback_fn, "Warning: could not activate the master IP: %s", result.fail_msg)
+    # the master IP (with its duplicate address detection) comes up while
+    # the master daemon starts
+    ip_result = _in_background(
+        runner.call_node_activate_master_ip,
+        host.name,
+        master_params(cfg),
+        params.use_external_mip_script,
+    )
     result = runner.call_node_start_master_daemons(host.name, True)
     if result.fail_msg:
         raise errors.OpExecError("Could not start the master daemon: %s" % result.fail_msg)
+    result = ip_result()
+    if result.fail_msg:
+        _log(feedback_fn, "Warning: could not activate the master IP: %s", result.fail_msg)
     wait_for_master_daemon()
     return cluster_host.name
 
@@ -1080,6 +1111,9 @@ def master_failover(
 
     rcode = constants.EXIT_SUCCESS
     _log(feedback_fn, "Starting the master daemons on the new master")
+    ip_result = _in_background(
+        runner.call_node_activate_master_ip, new_node.name, master_params(cfg), ems
+    )
     result = runner.call_node_start_master_daemons(new_node.name, no_voting)
     if result.fail_msg:
         logging.error(
@@ -1090,7 +1124,7 @@ def master_failover(
             % (new_master, result.fail_msg)
         )
         rcode = constants.EXIT_FAILURE
-    result = runner.call_node_activate_master_ip(new_node.name, master_params(cfg), ems)
+    result = ip_result()
     if result.fail_msg:
         warnings.append(
             "Could not activate the master IP on %s: %s" % (new_master, result.fail_msg)
