@@ -1189,3 +1189,143 @@ CRYPTO_ACTIONS = frozenset([CRYPTO_ACTION_GET, CRYPTO_ACTION_CREATE, CRYPTO_ACTI
 CRYPTO_OPTION_CERT_FILE = "cert_file"
 CRYPTO_OPTION_SERIAL_NO = "serial_no"
 SSH_LOGIN_USER = "root"
+
+# KVM hypervisor (hypervisor/hv_kvm): hvparam names, their valid values,
+# migration statuses, console and VNC facts
+HV_ACPI = "acpi"
+HV_BOOT_ORDER = "boot_order"
+HV_CDROM_IMAGE_PATH = "cdrom_image_path"
+HV_CDROM2_IMAGE_PATH = "cdrom2_image_path"
+HV_KVM_CDROM_DISK_TYPE = "cdrom_disk_type"
+HV_CPU_CORES = "cpu_cores"
+HV_CPU_MASK = "cpu_mask"
+HV_CPU_SOCKETS = "cpu_sockets"
+HV_CPU_THREADS = "cpu_threads"
+HV_CPU_TYPE = "cpu_type"
+HV_DISK_AIO = "disk_aio"
+HV_DISK_CACHE = "disk_cache"
+HV_DISK_DISCARD = "disk_discard"
+HV_KVM_FLOPPY_IMAGE_PATH = "floppy_image_path"
+HV_INITRD_PATH = "initrd_path"
+HV_KERNEL_ARGS = "kernel_args"
+HV_KERNEL_PATH = "kernel_path"
+HV_KEYMAP = "keymap"
+HV_KVM_EXTRA = "kvm_extra"
+HV_KVM_FLAG = "kvm_flag"
+HV_KVM_PATH = "kvm_path"
+HV_KVM_PCI_RESERVATIONS = "kvm_pci_reservations"
+HV_KVM_MACHINE_TYPE = "machine_type"
+HV_KVM_MACHINE_VERSION = "machine_version"
+HV_MEM_PATH = "mem_path"
+HV_MIGRATION_BANDWIDTH = "migration_bandwidth"
+HV_KVM_MIGRATION_CAPS = "migration_caps"
+HV_MIGRATION_DOWNTIME = "migration_downtime"
+HV_MIGRATION_PORT = "migration_port"
+HV_REBOOT_BEHAVIOR = "reboot_behavior"
+HV_ROOT_PATH = "root_path"
+HV_KVM_SCSI_CONTROLLER_TYPE = "scsi_controller_type"
+HV_SECURITY_DOMAIN = "security_domain"
+HV_SECURITY_MODEL = "security_model"
+HV_SERIAL_CONSOLE = "serial_console"
+HV_SERIAL_SPEED = "serial_speed"
+HV_SOUNDHW = "soundhw"
+HV_KVM_SPICE_BIND = "spice_bind"
+HV_USB_DEVICES = "usb_devices"
+HV_USB_MOUSE = "usb_mouse"
+HV_KVM_USE_CHROOT = "use_chroot"
+HV_KVM_USE_GUEST_AGENT = "use_guest_agent"
+HV_USE_LOCALTIME = "use_localtime"
+HV_KVM_USER_SHUTDOWN = "user_shutdown"
+HV_VGA = "vga"
+HV_VHOST_NET = "vhost_net"
+HV_VIRTIO_NET_QUEUES = "virtio_net_queues"
+HV_VNC_BIND_ADDRESS = "vnc_bind_address"
+HV_VNC_PASSWORD_FILE = "vnc_password_file"
+HV_VNC_TLS = "vnc_tls"
+HV_VNC_X509 = "vnc_x509_path"
+HV_VNC_X509_VERIFY = "vnc_x509_verify"
+HV_VNET_HDR = "vnet_hdr"
+HT_DISK_IOEMU = "ioemu"
+HT_DISK_IDE = "ide"
+HT_DISK_SCSI = "scsi"
+HT_DISK_SD = "sd"
+HT_DISK_MTD = "mtd"
+HT_DISK_PFLASH = "pflash"
+HT_DISK_PARAVIRTUAL = "paravirtual"
+HT_DISK_SCSI_BLOCK = "scsi-block"
+HT_DISK_SCSI_GENERIC = "scsi-generic"
+HT_DISK_SCSI_HD = "scsi-hd"
+HT_SCSI_DEVICE_TYPES = frozenset([HT_DISK_SCSI_BLOCK, HT_DISK_SCSI_GENERIC, HT_DISK_SCSI_HD])
+HT_KVM_VALID_DISK_TYPES = frozenset(
+    [HT_DISK_PARAVIRTUAL, HT_DISK_IDE, HT_DISK_SCSI, HT_DISK_SD, HT_DISK_MTD, HT_DISK_PFLASH]
+) | HT_SCSI_DEVICE_TYPES
+HT_NIC_RTL8139 = "rtl8139"
+HT_NIC_NE2K_PCI = "ne2k_pci"
+HT_NIC_NE2K_ISA = "ne2k_isa"
+HT_NIC_I82551 = "i82551"
+HT_NIC_I85557B = "i82557b"
+HT_NIC_I8259ER = "i82559er"
+HT_NIC_PCNET = "pcnet"
+HT_NIC_E1000 = "e1000"
+HT_NIC_PARAVIRTUAL = "paravirtual"
+HT_KVM_VALID_NIC_TYPES = frozenset(
+    [
+        HT_NIC_RTL8139,
+        HT_NIC_NE2K_PCI,
+        HT_NIC_NE2K_ISA,
+        HT_NIC_I82551,
+        HT_NIC_I85557B,
+        HT_NIC_I8259ER,
+        HT_NIC_PCNET,
+        HT_NIC_E1000,
+        HT_NIC_PARAVIRTUAL,
+    ]
+)
+HT_CACHE_DEFAULT = "default"
+HT_CACHE_NONE = "none"
+HT_CACHE_WTHROUGH = "writethrough"
+HT_CACHE_WBACK = "writeback"
+HT_VALID_CACHE_TYPES = frozenset([HT_CACHE_DEFAULT, HT_CACHE_NONE, HT_CACHE_WTHROUGH, HT_CACHE_WBACK])
+HT_KVM_AIO_THREADS = "threads"
+HT_KVM_AIO_NATIVE = "native"
+HT_KVM_AIO_IO_URING = "io_uring"
+HT_KVM_VALID_AIO_TYPES = frozenset([HT_KVM_AIO_THREADS, HT_KVM_AIO_NATIVE, HT_KVM_AIO_IO_URING])
+HT_DISCARD_DEFAULT = "default"
+HT_DISCARD_IGNORE = "ignore"
+HT_DISCARD_UNMAP = "unmap"
+HT_VALID_DISCARD_TYPES = frozenset([HT_DISCARD_DEFAULT, HT_DISCARD_IGNORE, HT_DISCARD_UNMAP])
+HT_BO_FLOPPY = "floppy"
+HT_BO_CDROM = "cdrom"
+HT_BO_DISK = "disk"
+HT_BO_NETWORK = "network"
+HT_KVM_VALID_BO_TYPES = frozenset([HT_BO_FLOPPY, HT_BO_CDROM, HT_BO_DISK, HT_BO_NETWORK])
+HT_KVM_ENABLED = "enabled"
+HT_KVM_DISABLED = "disabled"
+HT_KVM_FLAG_VALUES = frozenset([HT_KVM_ENABLED, HT_KVM_DISABLED])
+HT_SM_NONE = "none"
+HT_SM_USER = "user"
+HT_SM_POOL = "pool"
+HT_KVM_VALID_SM_TYPES = frozenset([HT_SM_NONE, HT_SM_USER, HT_SM_POOL])
+HT_MOUSE_MOUSE = "mouse"
+HT_MOUSE_TABLET = "tablet"
+HT_KVM_VALID_MOUSE_TYPES = frozenset([HT_MOUSE_MOUSE, HT_MOUSE_TABLET])
+# machine_type (ours, as Ganeti 3.1): "pc"/"i440fx" or "q35"; "" is qemu's default (pc)
+HT_KVM_MACHINE_PC = "pc"
+HT_KVM_MACHINE_I440FX = "i440fx"
+HT_KVM_MACHINE_Q35 = "q35"
+HT_KVM_VALID_MACHINE_TYPES = frozenset(["", HT_KVM_MACHINE_PC, HT_KVM_MACHINE_I440FX, HT_KVM_MACHINE_Q35])
+INSTANCE_REBOOT_ALLOWED = "reboot"
+INSTANCE_REBOOT_EXIT = "exit"
+REBOOT_BEHAVIORS = frozenset([INSTANCE_REBOOT_ALLOWED, INSTANCE_REBOOT_EXIT])
+HV_MIGRATION_COMPLETED = "completed"
+HV_MIGRATION_ACTIVE = "active"
+HV_MIGRATION_FAILED = "failed"
+HV_MIGRATION_CANCELLED = "cancelled"
+HV_MIGRATION_VALID_STATUSES = frozenset(
+    [HV_MIGRATION_COMPLETED, HV_MIGRATION_ACTIVE, HV_MIGRATION_FAILED, HV_MIGRATION_CANCELLED]
+)
+HV_MIGRATION_FAILED_STATUSES = frozenset([HV_MIGRATION_FAILED, HV_MIGRATION_CANCELLED])
+HV_KVM_MIGRATION_VALID_STATUSES = frozenset([HV_MIGRATION_COMPLETED, HV_MIGRATION_ACTIVE, HV_MIGRATION_FAILED, HV_MIGRATION_CANCELLED])
+VNC_BASE_PORT = 5900
+SOCAT_PATH = "/usr/bin/socat"
+SOCAT_ESCAPE_CODE = "0x1d"
