@@ -14,7 +14,10 @@ import sys
 from typing import Callable
 
 from ganeti import pathutils
+from ganeti import serializer
 from ganeti.utils import io as uio
+
+serializer.use_fast_backend()  # master/daemon-only module: orjson pays off here
 
 
 def base_parser(daemon: str, description: str) -> argparse.ArgumentParser:

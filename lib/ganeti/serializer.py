@@ -1,18 +1,15 @@
 """The one JSON serializer of the project.
 
-Every module talks JSON through here, so the backend (orjson when present,
-else the standard library) changes in one place.  Output is compact by
-default; ``dump_pretty`` is for files people read (config.data, job files
-use the compact form for speed).
+Every module talks JSON through here, so the backend changes in one place.
+The standard library backend is the default: importing orjson costs a
+short-lived command more than it saves.  Daemons, and the modules only the
+master uses (config, job queue), switch to orjson with
+``use_fast_backend()``.  Output is compact; ``dump_pretty`` is for files
+people read.
 """
 
 import json
 from typing import Any
-
-try:
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - orjson is in requirements.txt
-    _orjson = None
 
 
 def _default(obj: Any) -> Any:
@@ -24,25 +21,37 @@ def _default(obj: Any) -> Any:
     raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
 
 
-if _orjson is not None:
-    _OPTS = _orjson.OPT_NON_STR_KEYS
+def _std_dump_bytes(data: Any) -> bytes:
+    return json.dumps(data, default=_default, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
-    def dump_bytes(data: Any) -> bytes:
-        """Serializes ``data`` to compact UTF-8 JSON bytes."""
-        return _orjson.dumps(data, default=_default, option=_OPTS)
 
-    def load(data: str | bytes) -> Any:
-        """Parses JSON text or bytes."""
-        return _orjson.loads(data)
-else:  # pragma: no cover
+#: Serializes ``data`` to compact UTF-8 JSON bytes.
+dump_bytes = _std_dump_bytes
+#: Parses JSON text or bytes (raises ValueError on malformed input).
+load = json.loads
+FAST = False
 
-    def dump_bytes(data: Any) -> bytes:
-        return json.dumps(data, default=_default, separators=(",", ":"), ensure_ascii=False).encode(
-            "utf-8"
-        )
 
-    def load(data: str | bytes) -> Any:
-        return json.loads(data)
+def use_fast_backend() -> bool:
+    """Switches to orjson when it is installed; returns whether it did."""
+    global dump_bytes, load, FAST  # pylint: disable=global-statement
+    if FAST:
+        return True
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is in requirements.txt
+        return False
+    opts = orjson.OPT_NON_STR_KEYS
+
+    def fast_dump_bytes(data: Any) -> bytes:
+        return orjson.dumps(data, default=_default, option=opts)
+
+    dump_bytes = fast_dump_bytes
+    load = orjson.loads
+    FAST = True
+    return True
 
 
 def dumps(data: Any) -> str:

@@ -31,6 +31,8 @@ from ganeti.config.ssconf_values import compute_ssconf_values
 from ganeti.config.verify import verify_config_data
 from ganeti.utils import io as utils_io
 
+serializer.use_fast_backend()  # master/daemon-only module: orjson pays off here
+
 CONFIG_FILE_MODE = 0o640
 
 SaveHook = Callable[[bytes, dict[str, str]], None]

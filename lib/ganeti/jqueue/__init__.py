@@ -32,6 +32,8 @@ from ganeti.jqueue import journal as jjournal
 from ganeti.jqueue.job import QueuedJob, QueuedOpCode, timestamp, FIELDS
 from ganeti.utils import io as uio
 
+serializer.use_fast_backend()  # master/daemon-only module: orjson pays off here
+
 UNCLEAN_SHUTDOWN_MSG = "Unclean master daemon shutdown"
 
 
