@@ -163,3 +163,41 @@ def _is_open(fd: int) -> bool:
         return True
     except OSError:
         return False
+
+
+def run_cmd_passing_fds(
+    cmd: Sequence[str], pass_fds: Sequence[int], timeout: float | None = None
+) -> RunResult:
+    """Like ``run_cmd`` (list form, new session, output captured) but the
+    child inherits ``pass_fds`` (e.g. tap devices handed to qemu)."""
+    strcmd = " ".join(cmd)
+    env = dict(os.environ)
+    env.setdefault("LC_ALL", "C")
+    try:
+        proc = subprocess.Popen(
+            list(cmd),
+            env=env,
+            cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            close_fds=True,
+            pass_fds=tuple(pass_fds),
+            start_new_session=True,
+        )
+    except OSError as err:
+        return RunResult(127, None, "", str(err), strcmd)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        out, err = proc.communicate()
+        res = RunResult(None, signal.SIGKILL, _dec(out), _dec(err), strcmd)
+        res.fail_reason = "timed out after %s seconds" % timeout
+        return res
+    code = proc.returncode
+    sig = -code if code < 0 else None
+    return RunResult(None if sig else code, sig, _dec(out), _dec(err), strcmd)
