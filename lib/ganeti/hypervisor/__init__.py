@@ -41,3 +41,4 @@ def get_hypervisor(name: str):
 
 
 _MODULES.setdefault(constants.HT_CHROOT, ("ganeti.hypervisor.hv_chroot", "ChrootManager"))
+_MODULES.setdefault(constants.HT_KVM, ("ganeti.hypervisor.hv_kvm", "KVMHypervisor"))
