@@ -29,3 +29,20 @@ from ganeti.cmdlib.cluster_ops import (  # noqa: F401
     LUClusterVerifyDisks,
 )
 from ganeti.cmdlib.cluster_verify import LUClusterVerifyConfig, LUClusterVerifyGroup  # noqa: F401
+from ganeti.cmdlib.instance_create import LUInstanceCreate  # noqa: F401
+from ganeti.cmdlib.instance_ops import (  # noqa: F401
+    LUInstanceActivateDisks,
+    LUInstanceConsole,
+    LUInstanceDeactivateDisks,
+    LUInstanceGrowDisk,
+    LUInstanceQueryData,
+    LUInstanceReboot,
+    LUInstanceRecreateDisks,
+    LUInstanceReinstall,
+    LUInstanceRemove,
+    LUInstanceRename,
+    LUInstanceShutdown,
+    LUInstanceStartup,
+)
+from ganeti.cmdlib.instance_set_params import LUInstanceSetParams  # noqa: F401
+from ganeti.cmdlib.os import LUOsDiagnose  # noqa: F401

@@ -151,16 +151,46 @@ def _filter_ctx(context: Any, q: query.Query) -> Any:
     return query.FilterQueryData(filters=list(filters.values()))
 
 
+def export_pairs(context: Any, node_names: list[str] | None = None) -> list | None:
+    """``(node name, export name or None)`` from one parallel ``export_list``."""
+    rpc = getattr(context, "rpc", None)
+    if rpc is None:
+        return None
+    cfg = context.cfg
+    nodes = [n for n in cfg.get_all_nodes_info().values() if not n.offline]
+    if node_names:
+        wanted = set(node_names)
+        nodes = [n for n in nodes if n.name in wanted or n.uuid in wanted]
+    if not nodes:
+        return []
+    results = rpc.call_export_list([n.uuid for n in nodes])
+    pairs: list = []
+    for node in nodes:
+        res = results.get(node.uuid)
+        if res is None or res.fail_msg:
+            pairs.append((node.name, None))
+            continue
+        for name in sorted(res.payload or []):
+            pairs.append((node.name, name))
+    return pairs
+
+
 def _export_ctx(context: Any, q: query.Query) -> Any:
-    live = _live(context, constants.QR_EXPORT, None)
+    live = export_pairs(context)
+    if live is None:
+        live = _live(context, constants.QR_EXPORT, None)
     return query.ExportQueryData(exports=live or [])
 
 
 def _os_ctx(context: Any, q: query.Query) -> Any:
-    live = _live(context, constants.QR_OS, None)
-    if live is None:
-        raise errors.OpPrereqError("OS queries need the node daemons", errors.ECODE_ENVIRON)
-    return live
+    from ganeti.cmdlib.os import os_query_data
+
+    if getattr(context, "rpc", None) is None:
+        live = _live(context, constants.QR_OS, None)
+        if live is None:
+            raise errors.OpPrereqError("OS queries need the node daemons", errors.ECODE_ENVIRON)
+        return live
+    return os_query_data(context, q.requested_names())
 
 
 _CTX_BUILDERS = {

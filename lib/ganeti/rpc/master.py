@@ -42,7 +42,11 @@ def config_resolver(cfg: Any) -> Callable[[list[str]], list[tuple]]:
 
 def make_runner(cfg: Any) -> rpc_client.RpcRunner:
     """The master's RPC runner."""
-    return rpc_client.RpcRunner(config_resolver(cfg))
+    from ganeti.rpc import instance_encoders
+
+    return rpc_client.RpcRunner(
+        config_resolver(cfg), encoders=instance_encoders.make_encoders(cfg)
+    )
 
 
 def make_hooks_execution_fn(runner: rpc_client.RpcRunner) -> Callable:

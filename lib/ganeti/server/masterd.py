@@ -77,6 +77,10 @@ class GanetiContext:
 
         if kind == constants.QR_NODE:
             return rpc_master.live_node_data(self.cfg, self.rpc, list(items))
+        if kind == constants.QR_INSTANCE:
+            from ganeti.cmdlib.instance_utils import live_instance_data
+
+            return live_instance_data(self.cfg, self.rpc, list(items))
         return None
 
     def set_drain_flag(self, flag: bool) -> bool:
