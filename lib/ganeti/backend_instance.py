@@ -460,7 +460,7 @@ def bdev_sizes(devices: list) -> dict[str, int]:
         if not isinstance(path, str):
             continue
         real = os.path.realpath(path)
-        if not real.startswith("/dev/"):
+        if not (os.path.normpath(path).startswith("/dev/") and real.startswith("/dev/")):
             continue
         try:
             if not stat.S_ISBLK(os.stat(real).st_mode):

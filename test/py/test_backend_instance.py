@@ -7,6 +7,7 @@ configuration, exactly as the master sends them; the OS is the dummy one
 
 import glob
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -411,3 +412,46 @@ def test_over_rpc_and_noded_restart(cluster):
     assert not os.path.exists(inst_dir)
     res = runner.call_blockdev_find(node, (disks[0], inst))
     assert res.fail_msg is None and res.payload is None
+
+
+def test_adopted_loop_device_end_to_end(env, tmp_path):
+    if os.geteuid() != 0 or not shutil.which("losetup"):
+        pytest.skip("blockdev needs root and losetup")
+    if subprocess.run(["losetup", "-f"], capture_output=True).returncode != 0:
+        pytest.skip("no free loop device (losetup -f failed)")
+    backing = tmp_path / "lun.img"
+    with open(backing, "wb") as fh:
+        fh.truncate(16 * MIB)
+    dev = subprocess.run(
+        ["losetup", "-f", "--show", str(backing)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    try:
+        assert bi.bdev_sizes([dev, "/dev/null", str(backing)]) == {dev: 16}
+        disk = {
+            "uuid": "blk0",
+            "dev_type": constants.DT_BLOCK,
+            "logical_id": ["manual", dev],
+            "size": 16,
+            "iv_name": "disk/0",
+            "mode": "rw",
+            "params": {},
+        }
+        with pytest.raises(RPCFail, match="holds only 16 MiB"):
+            bi.blockdev_create(disk, 17, INST, True, "", False)
+        assert bi.blockdev_create(disk, 16, INST, True, "", False) == ["manual", dev]
+        idict = dict(env.inst_dict(), disks_info=[disk], disks=["blk0"])
+        dev_path, link, _ = bi.blockdev_assemble(disk, idict, True, 0)
+        assert dev_path == dev and os.readlink(link) == dev
+        bi.instance_os_add(idict, False, 0)  # variant fast: the marker on the raw device
+        with open(backing, "rb") as fh:
+            assert fh.read(15) == b"ganeti-dummy-os"
+        bi.instance_start(env.fns[defs.ED_INST_DICT_HVP_BEP_DP]((idict, None, None)), False, None)
+        assert bi.instance_list(["fake"], {}) == [INST]
+        bi.instance_shutdown(idict, 5, None)
+        bi.blockdev_shutdown(disk)
+        bi.blockdev_remove(disk)
+        assert os.path.exists(dev) and backing.stat().st_size == 16 * MIB
+        with open(backing, "rb") as fh:
+            assert fh.read(15) == b"ganeti-dummy-os"  # adoption ended, data kept
+    finally:
+        subprocess.run(["losetup", "-d", dev], check=False)
