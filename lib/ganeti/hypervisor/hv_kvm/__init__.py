@@ -548,10 +548,8 @@ class KVMHypervisor(base.BaseHypervisor):
             if not self.dirs.alive_pid(name):
                 return
             runtime = self._load_runtime(name)
-            hvp = (
-                runtime.hvparams
-                if runtime
-                else cmdline.fill_hvparams(getattr(instance, "hvparams", None))
+            hvp = cmdline.fill_hvparams(
+                runtime.hvparams if runtime else getattr(instance, "hvparams", None)
             )
             if force or not hvp.get(constants.HV_ACPI):
                 self._kill(name)
