@@ -72,9 +72,7 @@ def _node_ctx(context: Any, q: query.Query) -> Any:
     )
     if query.NQ_INST in data:
         ctx.node_to_primary, ctx.node_to_secondary = query.instances_by_node(
-            list(cfg.get_all_instances_info().values()),
-            nodes,
-            cfg.get_all_disks_info() if hasattr(cfg, "get_all_disks_info") else {},
+            list(cfg.get_all_instances_info().values()), _all_disks(cfg)
         )
     if query.NQ_LIVE in data:
         ctx.live_data = _live(context, constants.QR_NODE, ctx.nodes) or {}
@@ -147,7 +145,7 @@ def _network_ctx(context: Any, q: query.Query) -> Any:
 
 def _filter_ctx(context: Any, q: query.Query) -> Any:
     cfg = context.cfg
-    filters = cfg.get_all_filters_info() if hasattr(cfg, "get_all_filters_info") else {}
+    filters = cfg.get_all_filters_info()
     return query.FilterQueryData(filters=list(filters.values()))
 
 

@@ -295,3 +295,6 @@ def main(argv: list[str] | None = None) -> None:
 from ganeti import backend_instance  # noqa: E402
 
 PROCEDURES.update(backend_instance.PROCEDURES)
+from ganeti import backend_crypto  # noqa: E402
+
+PROCEDURES.update(backend_crypto.PROCEDURES)
