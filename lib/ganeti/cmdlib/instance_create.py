@@ -30,6 +30,43 @@ def release_locks(lu: LogicalUnit, level: int, keep: list[str]) -> None:
         lu.glm.release(level, drop)
 
 
+def allocation_request(
+    cfg: Any, op: Any, template: str, disk_info: list[dict], nics: list, be_full: dict
+) -> dict:
+    """The iallocator ``allocate`` request of an OP_INSTANCE_CREATE."""
+    cluster = cfg.get_cluster_info()
+    filled = [cluster.fill_nicparams(nic) for nic in nics]
+    return dict(
+        name=op.instance_name,
+        disk_template=template,
+        group_name=op.group_name,
+        tags=list(op.tags or []),
+        os=op.os_type,
+        vcpus=be_full[constants.BE_VCPUS],
+        memory=be_full[constants.BE_MAXMEM],
+        spindle_use=be_full[constants.BE_SPINDLE_USE],
+        disks=[
+            {
+                constants.IDISK_SIZE: d[constants.IDISK_SIZE],
+                constants.IDISK_MODE: d[constants.IDISK_MODE],
+                constants.IDISK_SPINDLES: d.get(constants.IDISK_SPINDLES),
+            }
+            for d in disk_info
+        ],
+        nics=[
+            {
+                "mac": nic.mac,
+                "ip": nic.ip,
+                "mode": params.get(constants.NIC_MODE),
+                "link": params.get(constants.NIC_LINK),
+                "network": nic.network,
+            }
+            for nic, params in zip(nics, filled)
+        ],
+        hypervisor=op.hypervisor or cluster.primary_hypervisor,
+    )
+
+
 class LUInstanceCreate(LogicalUnit):
     """Creates an instance (import modes belong to the backup LUs)."""
 
@@ -161,36 +198,7 @@ class LUInstanceCreate(LogicalUnit):
         from ganeti import iallocator
 
         op = self.op
-        cluster = self.cfg.get_cluster_info()
-        request = dict(
-            name=op.instance_name,
-            disk_template=template,
-            group_name=op.group_name,
-            tags=list(op.tags or []),
-            os=op.os_type,
-            vcpus=self.be_full[constants.BE_VCPUS],
-            memory=self.be_full[constants.BE_MAXMEM],
-            spindle_use=self.be_full[constants.BE_SPINDLE_USE],
-            disks=[
-                {
-                    constants.IDISK_SIZE: d[constants.IDISK_SIZE],
-                    constants.IDISK_MODE: d[constants.IDISK_MODE],
-                    constants.IDISK_SPINDLES: d.get(constants.IDISK_SPINDLES),
-                }
-                for d in disk_info
-            ],
-            nics=[
-                {
-                    "mac": nic.mac,
-                    "ip": nic.ip,
-                    "mode": cluster.fill_nicparams(nic).get(constants.NIC_MODE),
-                    "link": cluster.fill_nicparams(nic).get(constants.NIC_LINK),
-                    "network": nic.network,
-                }
-                for nic in nics
-            ],
-            hypervisor=op.hypervisor,
-        )
+        request = allocation_request(self.cfg, op, template, disk_info, nics, self.be_full)
         if op.opportunistic_locking:
             request["node_whitelist"] = self.cfg.get_node_names(
                 sorted(self.owned_locks(locking.LEVEL_NODE))
@@ -535,3 +543,118 @@ class LUInstanceCreate(LogicalUnit):
     def _release_port(self, inst: objects.Instance) -> None:
         if inst.network_port is not None:
             self.cfg.add_tcpudp_port(inst.network_port)
+
+
+class LUInstanceMultiAlloc(LogicalUnit):
+    """Places several new instances at once (one iallocator run), then
+    submits one OP_INSTANCE_CREATE job per instance that fits."""
+
+    HPATH = None
+    HTYPE = None
+    REQ_BGL = False
+    allocatable: list = []
+    failed: list = []
+    placement: dict = {}
+
+    def check_arguments(self) -> None:
+        op = self.op
+        if not op.instances:
+            raise errors.OpPrereqError("No instances given", errors.ECODE_INVAL)
+        with_nodes = [bool(i.pnode or i.pnode_uuid) for i in op.instances]
+        if any(getattr(i, "iallocator", None) for i in op.instances):
+            raise errors.OpPrereqError(
+                "iallocator are not allowed to be set on instance objects", errors.ECODE_INVAL
+            )
+        if any(with_nodes) and not all(with_nodes):
+            raise errors.OpPrereqError(
+                "There are instance objects providing pnode/snode while others do not",
+                errors.ECODE_INVAL,
+            )
+        if all(with_nodes) and op.iallocator:
+            raise errors.OpPrereqError(
+                "Do not specify both, iallocator and nodes", errors.ECODE_INVAL
+            )
+        names = [i.instance_name for i in op.instances]
+        if len(set(names)) != len(names):
+            raise errors.OpPrereqError("Duplicate instance names given", errors.ECODE_INVAL)
+        self._with_nodes = all(with_nodes)
+
+    def expand_names(self) -> None:
+        self.needed_locks = {}
+        if not self._with_nodes and not self.op.iallocator:
+            default = self.cfg.get_default_iallocator()
+            if not default:
+                raise errors.OpPrereqError(
+                    "No iallocator or nodes on the instances given and no cluster-wide default"
+                    " iallocator found; please specify either an iallocator or nodes on the"
+                    " instances or set a cluster-wide default iallocator",
+                    errors.ECODE_INVAL,
+                )
+            self.op.iallocator = default
+        if self.op.iallocator:
+            self.needed_locks[locking.LEVEL_NODE_ALLOC] = locking.ALL_SET
+            self.needed_locks[locking.LEVEL_NODE] = locking.ALL_SET
+            if self.op.opportunistic_locking:
+                self.opportunistic_locks[locking.LEVEL_NODE] = True
+        self.share_locks = dict.fromkeys(locking.LEVELS, 1)
+        self.share_locks[locking.LEVEL_CLUSTER] = 1
+
+    def build_hooks_env(self) -> dict[str, Any]:
+        return {}
+
+    def build_hooks_nodes(self) -> tuple[list[str], list[str]]:
+        return [], []
+
+    def check_prereq(self) -> None:
+        from ganeti import iallocator
+
+        op = self.op
+        cfg = self.cfg
+        cluster = cfg.get_cluster_info()
+        self.placement = {}
+        if not op.iallocator:
+            self.allocatable = [i.instance_name for i in op.instances]
+            self.failed = []
+            return
+        requests = []
+        for inst_op in op.instances:
+            template = inst_op.disk_template or (cluster.enabled_disk_templates or [None])[0]
+            iu.check_disk_template(cluster, template)
+            disks = iu.compute_disks(inst_op.disks or [], template)
+            nics = iu.compute_nics(inst_op.nics or [], cluster, cfg, None, False)
+            be_full = cluster.simple_fill_be(
+                iu.fill_beparams_checked(cluster, inst_op.beparams or {})
+            )
+            requests.append(allocation_request(cfg, inst_op, template, disks, nics, be_full))
+        ial = iallocator.IAllocator(cfg, self.rpc, iallocator.MODE_MULTI_ALLOC, instances=requests)
+        ial.run(op.iallocator)
+        if not ial.success:
+            raise errors.OpPrereqError(
+                "Can't compute nodes using iallocator '%s': %s" % (op.iallocator, ial.info),
+                errors.ECODE_NORES,
+            )
+        allocatable, failed = ial.result
+        self.allocatable = []
+        for name, nodes in allocatable:
+            self.placement[name] = list(nodes)
+            self.allocatable.append(name)
+        self.failed = list(failed)
+
+    def exec(self, feedback_fn: Callable[..., None]) -> Any:
+        from ganeti.cmdlib.base import ResultWithJobs
+
+        jobs = []
+        for inst_op in self.op.instances:
+            name = inst_op.instance_name
+            if name not in self.allocatable:
+                continue
+            new = type(inst_op).load_op_code(inst_op.to_dict())
+            if name in self.placement:
+                nodes = self.placement[name]
+                new.pnode = nodes[0]
+                new.pnode_uuid = None
+                new.snode = nodes[1] if len(nodes) > 1 else None
+                new.snode_uuid = None
+            new.iallocator = None
+            jobs.append([new])
+        return ResultWithJobs(jobs, allocatable=self.allocatable, failed=self.failed)
