@@ -298,3 +298,16 @@ PROCEDURES.update(backend_instance.PROCEDURES)
 from ganeti import backend_crypto  # noqa: E402
 
 PROCEDURES.update(backend_crypto.PROCEDURES)
+
+
+def _iallocator_runner(name: str, idata: str, params: Any = None) -> str:
+    """iallocator_runner: runs allocator ``name`` here (on the master); its stdout."""
+    from ganeti import iallocator
+
+    try:
+        return iallocator.run_script(name, idata, params or {})
+    except errors.GenericError as err:
+        raise backend.RPCFail(str(err.args[0]) if err.args else str(err)) from None
+
+
+PROCEDURES["iallocator_runner"] = _iallocator_runner
