@@ -158,7 +158,7 @@ def test_bad_input_changes_nothing(vc):
     before = vc.config_sum(1)
     rc, _, err = vc.run(1, "gnt-cluster", "modify", "-B", "nosuch=1")
     assert rc == 1 and "Invalid backend parameters" in err
-    rc, _, err = vc.run(1, "gnt-cluster", "modify", "--enabled-hypervisors=kvm")
+    rc, _, err = vc.run(1, "gnt-cluster", "modify", "--enabled-hypervisors=xen-hvm")
     assert rc == 1 and "not available" in err
     rc, _, err = vc.run(1, "gnt-cluster", "rename", "-f", "nosuch.example.com")
     assert rc == 1 and "Cannot resolve" in err

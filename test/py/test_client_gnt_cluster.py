@@ -93,7 +93,17 @@ def env(tmp_path, monkeypatch):
     pathutils.set_root(old)
 
 
+def _fresh_option_defaults():
+    # optparse's "append" adds to the default list object itself, so one
+    # parse in this process would leak into the next: start from empty ones
+    for _, _, options, _, _ in gnt_cluster.commands.values():
+        for option in options:
+            if isinstance(option.default, (list, dict)):
+                option.default = type(option.default)()
+
+
 def run(capsys, *args):
+    _fresh_option_defaults()
     rc = cli.generic_main(
         gnt_cluster.commands,
         aliases=gnt_cluster.aliases,

@@ -436,7 +436,7 @@ def test_modify_reset_to_default(h):
             "Invalid hypervisor parameters",
             errors.ECODE_INVAL,
         ),
-        ({"enabled_hypervisors": ["kvm"]}, "not available", errors.ECODE_ENVIRON),
+        ({"enabled_hypervisors": ["xen-pvm"]}, "not available", errors.ECODE_ENVIRON),
         ({"enabled_disk_templates": ["plain"]}, "need a volume group", errors.ECODE_INVAL),
         ({"nicparams": {"mode": "nosuch"}}, "Invalid NIC mode", errors.ECODE_INVAL),
         ({"mac_prefix": "xx:yy"}, "Invalid MAC prefix", errors.ECODE_INVAL),
