@@ -48,6 +48,8 @@ STATE_SHUTDOWN = 1
 START_TIMEOUT = 60
 #: seconds a hard stop waits after SIGTERM before SIGKILL
 KILL_TIMEOUT = 5.0
+#: longest Unix socket path (sun_path is 108 bytes with its NUL)
+MAX_SOCKET_PATH = 107
 #: seconds a QMP exchange may take during info queries (these must stay fast)
 INFO_QMP_TIMEOUT = 5.0
 
@@ -344,13 +346,20 @@ class KVMHypervisor(base.BaseHypervisor):
         )
 
     def _sockets(self, name: str) -> cmdline.Sockets:
-        return cmdline.Sockets(
+        sockets = cmdline.Sockets(
             qmp=self.dirs.qmp_socket(name),
             serial=self.dirs.serial_socket(name),
             pidfile=self.dirs.pid_file(name),
             qga=self.dirs.qga_socket(name),
             chroot=self.dirs.chroot_dir(name),
         )
+        longest = max(sockets.qmp, sockets.serial, sockets.qga, key=len)
+        if len(longest.encode()) > MAX_SOCKET_PATH:
+            raise errors.HypervisorError(
+                "Instance name %s is too long: its socket %s exceeds the %d bytes"
+                " a Unix socket path may have" % (name, longest, MAX_SOCKET_PATH)
+            )
+        return sockets
 
     def generate_runtime(self, instance: Any, block_devices: list) -> rt.KvmRuntime:
         """The runtime (command line and all) that starting ``instance`` would use."""

@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from ganeti import constants, errors, pathutils
+from ganeti.hypervisor.hv_kvm import cmdline
 from ganeti.hypervisor.hv_kvm import runtime as rt
 
 _ANY_ADDRESSES = ("0.0.0.0", "::")
@@ -40,7 +41,7 @@ def get_instance_console(
     run_dir: str | None = None,
 ) -> dict[str, Any]:
     """The console of ``instance`` (an objects.Instance) as a dict."""
-    hvp = hvparams or {}
+    hvp = cmdline.fill_hvparams(hvparams)
     if hvp.get(constants.HV_SERIAL_CONSOLE):
         dirs = rt.RuntimeDirs(run_dir)
         console: dict[str, Any] = {
