@@ -586,18 +586,69 @@ def test_failed_migration_keeps_the_source(guest, root):
     assert node_a.list_instances() == []
 
 
-def test_q35_boot(guest, root):
+def test_q35_boot_balloon_and_user_shutdown(guest, root):
+    """q35 boots; with user_shutdown a guest that powers off stays listed as shut down."""
     name = "i6.example.com"
-    inst = _instance(name, guest, machine_type="q35")
+    inst = _instance(name, guest, machine_type="q35", user_shutdown=True)
     hv = hv_kvm.KVMHypervisor()
     hv.start_instance(inst, [_file_disk(os.path.join(root, "disk0"), 8)], False)
     serial = Serial(hv.dirs.serial_socket(name))
     serial.prompt()
     assert serial.run("cat /sys/block/vda/size") == "16384"
-    assert "q35" in " ".join(hv.dirs.load(name).kvm_cmd)
+    assert "q35" in hv.dirs.load(name).kvm_cmd
+    hv.balloon_instance_memory(inst, 96)
+    assert hv.dirs.load(name).memory == 96
+    serial.sock.sendall(b"poweroff -f\n")
+    serial.wait_for(b"Power down", 15)
     serial.close()
-    hv.stop_instance(inst, force=True)
+    deadline = time.monotonic() + 10
+    while hv.get_instance_status(name) != "shutdown":
+        assert time.monotonic() < deadline, hv.get_instance_status(name)
+        time.sleep(0.1)
+    assert hv.list_instances() == [name]
+    assert hv.get_instance_info(name)[4] == hv_kvm.STATE_SHUTDOWN
+    hv.stop_instance(inst)  # soft stop of a guest already off: qemu quits
+    assert _wait_gone(hv, name, 10)
     hv.cleanup_instance(name)
+
+
+def test_reboot_with_reboot_behavior_exit_restarts_qemu(guest, root):
+    name = "i9.example.com"
+    inst = _instance(name, guest, reboot_behavior="exit")
+    hv = hv_kvm.KVMHypervisor()
+    hv.start_instance(inst, [_file_disk(os.path.join(root, "disk0"), 8)], True)
+    old_pid = hv.dirs.alive_pid(name)
+    assert "-no-reboot" in rt.process_cmdline(old_pid)
+    hv.reboot_instance(inst)
+    new_pid = hv.dirs.alive_pid(name)
+    assert new_pid and new_pid != old_pid
+    assert hv.get_instance_status(name) == "running"
+    hv.cleanup_after_kill(name)
+
+
+def test_vnc_password_and_cpu_pinning(guest, root, tmp_path):
+    name = "i10.example.com"
+    pw_file = tmp_path / "vnc-password"
+    pw_file.write_text("secret\n")
+    port = _free_vnc_port()
+    inst = _instance(
+        name, guest, port=port, vnc_bind_address="127.0.0.1", vnc_password_file=str(pw_file),
+        cpu_mask="0",
+    )  # fmt: skip
+    hv = hv_kvm.KVMHypervisor()
+    hv.start_instance(inst, [_file_disk(os.path.join(root, "disk0"), 8)], True)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as vnc:
+            assert vnc.recv(12) == b"RFB 003.008\n"
+            vnc.sendall(b"RFB 003.008\n")
+            count = vnc.recv(1)[0]
+            types = vnc.recv(count)
+        assert types == b"\x02"  # VNC authentication only: the password is set
+        pid = hv.dirs.alive_pid(name)
+        for tid in os.listdir("/proc/%d/task" % pid):
+            assert os.sched_getaffinity(int(tid)) == {0}
+    finally:
+        hv.cleanup_after_kill(name)
 
 
 @pytest.mark.parametrize(
