@@ -207,6 +207,27 @@ def test_master_failover_and_back(vc):
     assert (rc, problems) == (0, [])
 
 
+def test_renew_crypto(vc):
+    _need_nodes(vc)
+    rapi = vc.ok(2, "md5sum", "/var/lib/ganeti/rapi.pem")
+    client = vc.ok(1, "md5sum", "/var/lib/ganeti/client.pem")
+    vc.ok(
+        1,
+        "gnt-cluster",
+        "renew-crypto",
+        "-f",
+        "--new-rapi-certificate",
+        "--new-confd-hmac-key",
+        "--new-cluster-domain-secret",
+        "--new-node-certificates",
+    )
+    assert vc.ok(2, "md5sum", "/var/lib/ganeti/rapi.pem") != rapi
+    assert vc.ok(1, "md5sum", "/var/lib/ganeti/client.pem") != client
+    # every node has the new files and the master's new certificate is accepted
+    rc, problems = vc.verify(1)
+    assert (rc, problems) == (0, [])
+
+
 def test_killed_node_daemon_is_reported_and_heals(vc):
     _need_nodes(vc)
     pid = int(vc.ok(3, "cat", "/var/run/ganeti/ganeti-noded.pid"))
