@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import masterd_helper
@@ -92,6 +93,8 @@ class RapiSetup:
 
     def start(self) -> None:
         self.master.start()
+        # masterd -f logs to its stderr pipe too: keep it drained
+        threading.Thread(target=self.master.proc.stderr.read, daemon=True).start()
         self.start_rapi()
 
     def start_rapi(self, timeout: float = 15.0) -> None:
@@ -99,13 +102,17 @@ class RapiSetup:
         if not self.ssl:
             args.append("--no-ssl")
         args += list(self.extra_args)
-        self.proc = subprocess.Popen(
-            args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        # -f also logs every request to stderr: a file, never an unread pipe
+        stderr_path = os.path.join(self.root, "rapi-stderr.log")
+        with open(stderr_path, "ab") as stderr:
+            self.proc = subprocess.Popen(
+                args, env=self.env, stdout=subprocess.DEVNULL, stderr=stderr
+            )
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
-                raise RuntimeError("ganeti-rapi exited: %s" % self.proc.stderr.read().decode())
+                with open(stderr_path) as fh:
+                    raise RuntimeError("ganeti-rapi exited: %s" % fh.read()[-2000:])
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.5).close()
                 return
