@@ -424,3 +424,11 @@ def test_unknown_command_and_help(env, capsys):
 
 def test_ssconf_master_matches_config(env):
     assert ssconf.SimpleStore().get_master_node() == env.cfg.get_master_node_name()
+
+
+def test_show_ispecs_cmd(env, capsys):
+    rc, out, _ = run(capsys, "show-ispecs-cmd")
+    assert rc == 0
+    assert out.startswith("gnt-cluster init --ipolicy-std-specs=cpu-count=1,disk-count=1,")
+    assert "--ipolicy-bounds-specs=min:cpu-count=1," in out and "/max:cpu-count=8," in out
+    assert out.endswith(" cluster.example.com\n")

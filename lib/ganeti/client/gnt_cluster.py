@@ -896,6 +896,40 @@ def show_cluster_config(opts: Any, args: list[str]) -> int:
     return constants.EXIT_SUCCESS
 
 
+def _spec_text(spec: dict) -> str:
+    return ",".join("%s=%s" % (key, spec[key]) for key in sorted(spec))
+
+
+def ipolicy_command_options(ipolicy: dict) -> str:
+    """The ``--ipolicy-*`` options recreating ``ipolicy``'s specs."""
+    parts = []
+    std = ipolicy.get(constants.ISPECS_STD)
+    if std:
+        parts.append("--ipolicy-std-specs=%s" % _spec_text(std))
+    minmax = ipolicy.get(constants.ISPECS_MINMAX)
+    if minmax:
+        parts.append(
+            "--ipolicy-bounds-specs=%s"
+            % "//".join(
+                "min:%s/max:%s"
+                % (
+                    _spec_text(pair.get(constants.ISPECS_MIN, {})),
+                    _spec_text(pair.get(constants.ISPECS_MAX, {})),
+                )
+                for pair in minmax
+            )
+        )
+    return " ".join(parts)
+
+
+def show_ispecs_cmd(opts: Any, args: list[str]) -> int:
+    """``show-ispecs-cmd``: a ``gnt-cluster init`` line with the current specs."""
+    info = cli.get_client().QueryClusterInfo()
+    options = ipolicy_command_options(info.get("ipolicy") or {})
+    cli.to_stdout("gnt-cluster init%s %s", " " + options if options else "", info["name"])
+    return constants.EXIT_SUCCESS
+
+
 # --- verify ---------------------------------------------------------------------------------
 
 
@@ -1634,6 +1668,13 @@ commands = {
         ],
         "[opts...]",
         "Renews cluster certificates, keys and secrets",
+    ),
+    "show-ispecs-cmd": (
+        show_ispecs_cmd,
+        [],
+        [],
+        "",
+        "Show the command line to re-create the cluster's instance specs",
     ),
     "activate-master-ip": (
         activate_master_ip,
