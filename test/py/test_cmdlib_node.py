@@ -320,3 +320,14 @@ def test_modify_locks_all_nodes_only_for_auto_promote(h):
 
 def test_constants_roles_are_ganetis():
     assert constants.NR_MCANDIDATE == "C" and constants.NR_OFFLINE == "O"
+
+
+def test_candidate_digest_from_node_verify(h):
+    h.rpc.answers["node_crypto_tokens"] = fail("Unknown procedure 'node_crypto_tokens'")
+    h.rpc.answers["node_verify"] = lambda name, *args: ok(
+        {constants.NV_CLIENT_CERT: [None, "AB:CD"]}
+    )
+    h.run("OpNodeAdd", node_name="node4")
+    node = h.node("node4.example.com")
+    assert h.cfg.get_cluster_info().candidate_certs[node.uuid] == "AB:CD"
+    assert h.rpc.called("node_verify")[0][2] == {constants.NV_CLIENT_CERT: None}

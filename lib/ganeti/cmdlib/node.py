@@ -93,6 +93,19 @@ def client_cert_digest(lu: LogicalUnit, node: str) -> str | None:
     result = lu.rpc.call_node_crypto_tokens(
         node, [[constants.CRYPTO_TYPE_SSL_DIGEST, constants.CRYPTO_ACTION_GET, None]]
     )
+    if result.fail_msg and "Unknown procedure" in result.fail_msg:
+        # a node daemon without crypto tokens reports its certificate in node_verify
+        verify = lu.rpc.call_node_verify(
+            [node], {constants.NV_CLIENT_CERT: None}, lu.cfg.get_cluster_name(), {}
+        )[node]
+        try:
+            errcode, value = verify.payload[constants.NV_CLIENT_CERT]
+        except (KeyError, TypeError, ValueError):
+            errcode, value = "no answer", verify.fail_msg or "no client certificate information"
+        if errcode is None and not verify.fail_msg:
+            return value
+        result = verify
+        result.fail_msg = result.fail_msg or "client certificate unusable: %s" % value
     if result.fail_msg:
         lu.log_warning(
             "Could not get the client certificate digest of node %s: %s;"
