@@ -15,586 +15,17 @@ from ganeti import cli
 from ganeti import constants
 from ganeti import errors
 from ganeti import pathutils
-from ganeti.cli import cli_option
-
-# --- options ---------------------------------------------------------------------------
-
-
-def _opt(*args: Any, **kwargs: Any) -> Any:
-    return cli_option(*args, **kwargs)
-
-
-ENABLED_HV_OPT = _opt(
-    "--enabled-hypervisors",
-    dest="enabled_hypervisors",
-    type="list",
-    default=None,
-    help="Comma-separated list of hypervisors (the first is the default)",
+from ganeti.client import gnt_cluster_opts as copts
+from ganeti.client.gnt_cluster_opts import (
+    data_collector_intervals,
+    diskparams_list,
+    enabled_collectors,
+    format_uid_pool,
+    hvparams_list,
+    ipolicy_from_opts,
+    parse_uid_pool,
+    state_dict,
 )
-ENABLED_DISK_TEMPLATES_OPT = _opt(
-    "--enabled-disk-templates",
-    dest="enabled_disk_templates",
-    type="list",
-    default=None,
-    help="Comma-separated list of disk templates the cluster may use",
-)
-MASTER_NETDEV_OPT = _opt(
-    "--master-netdev",
-    dest="master_netdev",
-    default=None,
-    metavar="NETDEV",
-    help="Network device carrying the master IP",
-)
-MASTER_NETMASK_OPT = _opt(
-    "--master-netmask",
-    dest="master_netmask",
-    type="int",
-    default=None,
-    metavar="NETMASK",
-    help="Netmask (prefix length) of the master IP",
-)
-MAC_PREFIX_OPT = _opt(
-    "-m",
-    "--mac-prefix",
-    dest="mac_prefix",
-    default=None,
-    metavar="PREFIX",
-    help="MAC address prefix of new instances (three bytes, aa:00:00)",
-)
-VG_NAME_OPT = _opt(
-    "--vg-name",
-    dest="vg_name",
-    default=None,
-    metavar="VG",
-    help="LVM volume group for plain and drbd disks",
-)
-FILE_STORAGE_DIR_OPT = _opt(
-    "--file-storage-dir",
-    dest="file_storage_dir",
-    default=None,
-    metavar="DIR",
-    help="Directory for file-based instance disks",
-)
-SHARED_FILE_STORAGE_DIR_OPT = _opt(
-    "--shared-file-storage-dir",
-    dest="shared_file_storage_dir",
-    default=None,
-    metavar="DIR",
-    help="Directory for shared-file instance disks",
-)
-GLUSTER_STORAGE_DIR_OPT = _opt(
-    "--gluster-storage-dir",
-    dest="gluster_storage_dir",
-    default=None,
-    metavar="DIR",
-    help="Mount point of the Gluster volume",
-)
-CP_SIZE_OPT = _opt(
-    "-C",
-    "--candidate-pool-size",
-    dest="candidate_pool_size",
-    type="int",
-    default=None,
-    help="How many nodes should be master candidates",
-)
-NOETCHOSTS_OPT = _opt(
-    "--no-etc-hosts",
-    dest="modify_etc_hosts",
-    action="store_false",
-    default=True,
-    help="Don't modify /etc/hosts",
-)
-NOSSH_INIT_OPT = _opt(
-    "--no-ssh-init",
-    dest="ssh_init",
-    action="store_false",
-    default=True,
-    help="Don't initialize SSH keys",
-)
-MAINTAIN_NODE_HEALTH_OPT = _opt(
-    "--maintain-node-health",
-    dest="maintain_node_health",
-    type="bool",
-    default=None,
-    metavar="yes|no",
-    help="Let the watcher keep nodes healthy",
-)
-UIDPOOL_OPT = _opt(
-    "--uid-pool", dest="uid_pool", default=None, help="User-id pool (e.g. 4000-4100,5000)"
-)
-ADD_UIDS_OPT = _opt("--add-uids", dest="add_uids", default=None, help="User ids to add")
-REMOVE_UIDS_OPT = _opt("--remove-uids", dest="remove_uids", default=None, help="User ids to remove")
-DRBD_HELPER_OPT = _opt(
-    "--drbd-usermode-helper", dest="drbd_helper", default=None, help="DRBD usermode helper"
-)
-DEFAULT_IALLOCATOR_OPT = _opt(
-    "-I",
-    "--default-iallocator",
-    dest="default_iallocator",
-    default=None,
-    metavar="NAME",
-    help="Default instance allocator",
-)
-DEFAULT_IALLOCATOR_PARAMS_OPT = _opt(
-    "--default-iallocator-params",
-    dest="default_iallocator_params",
-    type="keyval",
-    default=None,
-    help="Parameters of the default instance allocator",
-)
-PRIMARY_IP_VERSION_OPT = _opt(
-    "--primary-ip-version",
-    dest="primary_ip_version",
-    type="int",
-    default=constants.IP4_VERSION,
-    metavar="4|6",
-    help="IP version of the nodes' primary addresses",
-)
-PREALLOC_WIPE_DISKS_OPT = _opt(
-    "--prealloc-wipe-disks",
-    dest="prealloc_wipe_disks",
-    type="bool",
-    default=None,
-    metavar="yes|no",
-    help="Wipe disks before allocating them to instances",
-)
-USE_EXTERNAL_MIP_SCRIPT_OPT = _opt(
-    "--use-external-mip-script",
-    dest="use_external_mip_script",
-    type="bool",
-    default=None,
-    metavar="yes|no",
-    help="Use the external master IP setup script",
-)
-HV_STATE_OPT = _opt(
-    "--hypervisor-state",
-    dest="hv_state",
-    type="identkeyval",
-    action="append",
-    default=[],
-    help="Static hypervisor state",
-)
-DISK_STATE_OPT = _opt(
-    "--disk-state",
-    dest="disk_state",
-    type="identkeyval",
-    action="append",
-    default=[],
-    help="Static disk state",
-)
-INSTALL_IMAGE_OPT = _opt(
-    "--install-image", dest="install_image", default=None, help="Image for safe OS installs"
-)
-ZEROING_IMAGE_OPT = _opt(
-    "--zeroing-image", dest="zeroing_image", default=None, help="Image for zeroing disks"
-)
-COMPRESSION_TOOLS_OPT = _opt(
-    "--compression-tools",
-    dest="compression_tools",
-    type="list",
-    default=None,
-    help="Compression tools allowed for instance moves",
-)
-USER_SHUTDOWN_OPT = _opt(
-    "--user-shutdown",
-    dest="enabled_user_shutdown",
-    type="bool",
-    default=None,
-    metavar="yes|no",
-    help="Allow instances to be shut down from inside",
-)
-SSH_KEY_TYPE_OPT = _opt(
-    "--ssh-key-type",
-    dest="ssh_key_type",
-    default=None,
-    choices=sorted(constants.SSHK_ALL),
-    help="Type of the cluster's SSH key",
-)
-SSH_KEY_BITS_OPT = _opt(
-    "--ssh-key-bits", dest="ssh_key_bits", type="int", default=None, help="Size of the SSH key"
-)
-MAX_RUNNING_JOBS_OPT = _opt(
-    "--max-running-jobs", dest="max_running_jobs", type="int", default=None, help="Jobs run at once"
-)
-MAX_TRACKED_JOBS_OPT = _opt(
-    "--max-tracked-jobs", dest="max_tracked_jobs", type="int", default=None, help="Jobs tracked"
-)
-INSTANCE_COMMUNICATION_NETWORK_OPT = _opt(
-    "--instance-communication-network",
-    dest="instance_communication_network",
-    default=None,
-    help="Network for instance communication",
-)
-RESERVED_LVS_OPT = _opt(
-    "--reserved-lvs",
-    dest="reserved_lvs",
-    type="list",
-    default=None,
-    help="Logical volumes cluster verify ignores (regular expressions)",
-)
-MODIFY_ETCHOSTS_OPT = _opt(
-    "--modify-etc-hosts",
-    dest="modify_etc_hosts",
-    type="bool",
-    default=None,
-    metavar="yes|no",
-    help="Let Ganeti maintain /etc/hosts",
-)
-ENABLED_DATA_COLLECTORS_OPT = _opt(
-    "--enabled-data-collectors",
-    dest="enabled_data_collectors",
-    type="keyval",
-    default={},
-    help="Data collectors to enable or disable (name=true|false,...)",
-)
-DATA_COLLECTOR_INTERVAL_OPT = _opt(
-    "--data-collector-interval",
-    dest="data_collector_interval",
-    type="keyval",
-    default={},
-    help="Data collector intervals in seconds (name=seconds,...)",
-)
-IPOLICY_STD_SPECS_OPT = _opt(
-    "--ipolicy-std-specs",
-    dest="ipolicy_std_specs",
-    type="keyval",
-    default=None,
-    help="Standard instance specs (memory-size=..,cpu-count=..,...)",
-)
-IPOLICY_BOUNDS_SPECS_OPT = _opt(
-    "--ipolicy-bounds-specs",
-    dest="ipolicy_bounds_specs",
-    type="multilistidentkeyval",
-    default=None,
-    help="Instance spec bounds (min:k=v,.../max:k=v,...//...)",
-)
-IPOLICY_DISK_TEMPLATES_OPT = _opt(
-    "--ipolicy-disk-templates",
-    dest="ipolicy_disk_templates",
-    type="list",
-    default=None,
-    help="Disk templates allowed by the instance policy",
-)
-IPOLICY_VCPU_RATIO_OPT = _opt(
-    "--ipolicy-vcpu-ratio",
-    dest="ipolicy_vcpu_ratio",
-    type="maybefloat",
-    default=None,
-    help="Maximum virtual-to-physical CPU ratio",
-)
-IPOLICY_SPINDLE_RATIO_OPT = _opt(
-    "--ipolicy-spindle-ratio",
-    dest="ipolicy_spindle_ratio",
-    type="maybefloat",
-    default=None,
-    help="Maximum instances-to-spindle ratio",
-)
-SPECS_OPTS = [
-    _opt(
-        "--specs-%s" % name,
-        dest="specs_%s" % name.replace("-", "_"),
-        type="keyval",
-        default={},
-        help="%s bounds and standard (min=..,max=..,std=..)" % name,
-    )
-    for name in ("cpu-count", "disk-count", "disk-size", "mem-size", "nic-count")
-]
-IPOLICY_OPTS = [
-    IPOLICY_STD_SPECS_OPT,
-    IPOLICY_BOUNDS_SPECS_OPT,
-    IPOLICY_DISK_TEMPLATES_OPT,
-    IPOLICY_VCPU_RATIO_OPT,
-    IPOLICY_SPINDLE_RATIO_OPT,
-] + SPECS_OPTS
-
-ERROR_CODES_OPT = _opt(
-    "--error-codes",
-    dest="error_codes",
-    action="store_true",
-    default=False,
-    help="Print machine-parseable error codes",
-)
-SIMULATE_ERRORS_OPT = _opt(
-    "--debug-simulate-errors",
-    dest="simulate_errors",
-    action="store_true",
-    default=False,
-    help="Report every check as failed (for testing)",
-)
-NONPLUS1_OPT = _opt(
-    "--no-nplus1-mem",
-    dest="skip_nplusone_mem",
-    action="store_true",
-    default=False,
-    help="Skip the N+1 memory redundancy check",
-)
-IGNORE_ERRORS_OPT = _opt(
-    "-I",
-    "--ignore-errors",
-    dest="ignore_errors",
-    action="append",
-    default=[],
-    choices=sorted(constants.CV_ALL_ECODES_STRINGS),
-    help="Report this error code as a warning",
-)
-VERIFY_CLUTTER_OPT = _opt(
-    "--verify-ssh-clutter",
-    dest="verify_clutter",
-    action="store_true",
-    default=False,
-    help="Check for stray entries in authorized_keys",
-)
-NOVOTING_OPT = _opt(
-    "--no-voting",
-    dest="no_voting",
-    action="store_true",
-    default=False,
-    help="Skip asking the other nodes who the master is (dangerous)",
-)
-IGNORE_OFFLINE_NODES_OPT = _opt(
-    "--ignore-offline-nodes",
-    dest="ignore_offline_nodes",
-    action="store_true",
-    default=False,
-    help="Accepted for compatibility: offline nodes never vote",
-)
-SHOW_MACHINE_NAMES_OPT = _opt(
-    "-M",
-    dest="show_machine_names",
-    action="store_true",
-    default=False,
-    help="Prefix each output line with the node name",
-)
-FAILURE_ONLY_OPT = _opt(
-    "--failure-only",
-    dest="failure_only",
-    action="store_true",
-    default=False,
-    help="Only show the output of failed commands",
-)
-USE_REPL_NET_OPT = _opt(
-    "--use-replication-network",
-    dest="use_replication_network",
-    action="store_true",
-    default=False,
-    help="Copy over the secondary (replication) network",
-)
-NEW_CLUSTER_CERT_OPT = _opt(
-    "--new-cluster-certificate",
-    dest="new_cluster_cert",
-    action="store_true",
-    default=False,
-    help="Generate a new cluster certificate",
-)
-NEW_RAPI_CERT_OPT = _opt(
-    "--new-rapi-certificate",
-    dest="new_rapi_cert",
-    action="store_true",
-    default=False,
-    help="Generate a new self-signed RAPI certificate",
-)
-RAPI_CERT_OPT = _opt(
-    "--rapi-certificate",
-    dest="rapi_cert",
-    default=None,
-    help="File with the new RAPI certificate and key",
-)
-NEW_SPICE_CERT_OPT = _opt(
-    "--new-spice-certificate",
-    dest="new_spice_cert",
-    action="store_true",
-    default=False,
-    help="Generate a new SPICE certificate",
-)
-SPICE_CERT_OPT = _opt(
-    "--spice-certificate", dest="spice_cert", default=None, help="File with the SPICE certificate"
-)
-SPICE_CACERT_OPT = _opt(
-    "--spice-ca-certificate",
-    dest="spice_cacert",
-    default=None,
-    help="File with the CA of the SPICE certificate",
-)
-NEW_CONFD_HMAC_KEY_OPT = _opt(
-    "--new-confd-hmac-key",
-    dest="new_confd_hmac_key",
-    action="store_true",
-    default=False,
-    help="Create a new HMAC key for confd",
-)
-NEW_CDS_OPT = _opt(
-    "--new-cluster-domain-secret",
-    dest="new_cluster_domain_secret",
-    action="store_true",
-    default=False,
-    help="Create a new cluster domain secret",
-)
-CDS_OPT = _opt(
-    "--cluster-domain-secret",
-    dest="cluster_domain_secret",
-    default=None,
-    help="File with the new cluster domain secret",
-)
-NEW_NODE_CERT_OPT = _opt(
-    "--new-node-certificates",
-    dest="new_node_cert",
-    action="store_true",
-    default=False,
-    help="Generate new client certificates for all nodes",
-)
-NEW_SSH_KEY_OPT = _opt(
-    "--new-ssh-keys",
-    dest="new_ssh_keys",
-    action="store_true",
-    default=False,
-    help="Generate new SSH keys for all nodes",
-)
-NOSSH_KEYCHECK_OPT = _opt(
-    "--no-ssh-key-check",
-    dest="ssh_key_check",
-    action="store_false",
-    default=True,
-    help="Don't check the nodes' SSH host keys",
-)
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def _parse_uid_pool(value: str | None) -> list[tuple[int, int]] | None:
-    """``4000-4100,5000`` -> [(4000, 4100), (5000, 5000)]."""
-    if value is None:
-        return None
-    ranges = []
-    for part in value.replace(" ", "").split(","):
-        if not part:
-            continue
-        low, sep, high = part.partition("-")
-        try:
-            lo = int(low)
-            hi = int(high) if sep else lo
-        except ValueError:
-            raise errors.OpPrereqError(
-                "Invalid user-id range '%s'" % part, errors.ECODE_INVAL
-            ) from None
-        if lo > hi:
-            raise errors.OpPrereqError(
-                "Invalid user-id range '%s' (start after end)" % part, errors.ECODE_INVAL
-            )
-        ranges.append((lo, hi))
-    return ranges
-
-
-def _format_uid_pool(pool: Any) -> str:
-    out = []
-    for low, high in pool or []:
-        out.append(str(low) if low == high else "%s-%s" % (low, high))
-    return ", ".join(out)
-
-
-def _hvparams_list(values: list) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for name, params in values or []:
-        if not isinstance(params, dict):
-            raise errors.OpPrereqError(
-                "Hypervisor parameters for %s must be given as key=value" % name,
-                errors.ECODE_INVAL,
-            )
-        out[name] = params
-    return out
-
-
-def _ipolicy(opts: Any) -> dict[str, Any] | None:
-    """The instance policy the options ask for (None if nothing given)."""
-    policy: dict[str, Any] = {}
-    std = dict(getattr(opts, "ipolicy_std_specs", None) or {})
-    mins: dict[str, Any] = {}
-    maxs: dict[str, Any] = {}
-    for name in ("cpu-count", "disk-count", "disk-size", "mem-size", "nic-count"):
-        spec = getattr(opts, "specs_%s" % name.replace("-", "_"), None) or {}
-        key = "memory-size" if name == "mem-size" else name
-        for which, target in (("min", mins), ("max", maxs), ("std", std)):
-            if which in spec:
-                target[key] = spec[which]
-    converters = {k: constants.VTYPE_INT for k in constants.ISPECS_PARAMETER_TYPES}
-    from ganeti import cli_opts
-
-    try:
-        if std:
-            policy[constants.ISPECS_STD] = cli_opts.convert_param_types(std, converters)
-        bounds = getattr(opts, "ipolicy_bounds_specs", None)
-        if bounds:
-            policy[constants.ISPECS_MINMAX] = [
-                {
-                    which: cli_opts.convert_param_types(dict(vals), converters)
-                    for which, vals in pair.items()
-                }
-                for pair in bounds
-            ]
-        elif mins or maxs:
-            base = dict(constants.ISPECS_MINMAX_DEFAULTS)
-            policy[constants.ISPECS_MINMAX] = [
-                {
-                    constants.ISPECS_MIN: dict(
-                        base[constants.ISPECS_MIN],
-                        **cli_opts.convert_param_types(mins, converters),
-                    ),
-                    constants.ISPECS_MAX: dict(
-                        base[constants.ISPECS_MAX],
-                        **cli_opts.convert_param_types(maxs, converters),
-                    ),
-                }
-            ]
-    except errors.TypeEnforcementError as err:
-        raise errors.OpPrereqError(
-            "Invalid instance policy: %s" % err, errors.ECODE_INVAL
-        ) from None
-    if getattr(opts, "ipolicy_disk_templates", None) is not None:
-        policy[constants.IPOLICY_DTS] = list(opts.ipolicy_disk_templates)
-    for key, attr in (
-        (constants.IPOLICY_VCPU_RATIO, "ipolicy_vcpu_ratio"),
-        (constants.IPOLICY_SPINDLE_RATIO, "ipolicy_spindle_ratio"),
-    ):
-        value = getattr(opts, attr, None)
-        if value is not None:
-            policy[key] = value
-    return policy or None
-
-
-def _diskparams(values: list) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for template, params in values or []:
-        if not isinstance(params, dict):
-            raise errors.OpPrereqError(
-                "Disk parameters for %s must be given as key=value" % template, errors.ECODE_INVAL
-            )
-        out[template] = params
-    return out
-
-
-def _state_dict(values: list) -> dict[str, dict]:
-    return {name: params for name, params in values or [] if isinstance(params, dict)}
-
-
-def _data_collector_intervals(values: dict) -> dict[str, int]:
-    out = {}
-    for name, value in (values or {}).items():
-        try:
-            out[name] = int(float(value) * 1000000)
-        except (TypeError, ValueError):
-            raise errors.OpPrereqError(
-                "Invalid interval '%s' for data collector %s" % (value, name), errors.ECODE_INVAL
-            ) from None
-    return out
-
-
-def _enabled_collectors(values: dict) -> dict[str, bool]:
-    from ganeti import cli_opts
-
-    out = {}
-    for name, value in (values or {}).items():
-        out[name] = value if isinstance(value, bool) else cli_opts.parse_bool(str(value))
-    return out
-
 
 # --- init, destroy, failover -------------------------------------------------------------
 
@@ -607,7 +38,7 @@ def init_cluster(opts: Any, args: list[str]) -> int:
     beparams = dict(opts.beparams or {})
     nicparams = dict(opts.nicparams or {})
     ndparams = dict(opts.ndparams or {})
-    hvparams = _hvparams_list(opts.hvparams)
+    hvparams = hvparams_list(opts.hvparams)
     for name, values, types in (
         ("backend", beparams, constants.BES_PARAMETER_TYPES),
         ("nic", nicparams, constants.NICS_PARAMETER_TYPES),
@@ -642,21 +73,21 @@ def init_cluster(opts: Any, args: list[str]) -> int:
         beparams=beparams,
         nicparams=nicparams,
         ndparams=ndparams,
-        diskparams=_diskparams(opts.diskparams),
-        ipolicy=_ipolicy(opts),
+        diskparams=diskparams_list(opts.diskparams),
+        ipolicy=ipolicy_from_opts(opts),
         enabled_disk_templates=opts.enabled_disk_templates,
         modify_etc_hosts=opts.modify_etc_hosts,
         modify_ssh_setup=opts.ssh_init,
         maintain_node_health=bool(opts.maintain_node_health),
         drbd_helper=opts.drbd_helper,
-        uid_pool=_parse_uid_pool(opts.uid_pool),
+        uid_pool=parse_uid_pool(opts.uid_pool),
         default_iallocator=opts.default_iallocator or "",
         default_iallocator_params=opts.default_iallocator_params,
         primary_ip_version=opts.primary_ip_version,
         prealloc_wipe_disks=bool(opts.prealloc_wipe_disks),
         use_external_mip_script=bool(opts.use_external_mip_script),
-        hv_state=_state_dict(opts.hv_state),
-        disk_state=_state_dict(opts.disk_state),
+        hv_state=state_dict(opts.hv_state),
+        disk_state=state_dict(opts.disk_state),
         install_image=opts.install_image or "",
         zeroing_image=opts.zeroing_image or "",
         compression_tools=opts.compression_tools,
@@ -834,7 +265,7 @@ def show_cluster_config(opts: Any, args: list[str]) -> int:
         ("shared file storage path", result["shared_file_storage_dir"]),
         ("gluster storage path", result["gluster_storage_dir"]),
         ("maintenance of node health", result["maintain_node_health"]),
-        ("uid pool", _format_uid_pool(result["uid_pool"])),
+        ("uid pool", format_uid_pool(result["uid_pool"])),
         ("default instance allocator", result["default_iallocator"]),
         (
             "default instance allocator parameters",
@@ -1015,8 +446,8 @@ def verify_disks(opts: Any, args: list[str]) -> int:
 def _modify_opcode(opts: Any) -> Any:
     from ganeti import opcodes
 
-    hvparams = _hvparams_list(opts.hvparams) or None
-    diskparams = _diskparams(opts.diskparams) or None
+    hvparams = hvparams_list(opts.hvparams) or None
+    diskparams = diskparams_list(opts.diskparams) or None
     beparams = opts.beparams or None
     nicparams = opts.nicparams or None
     ndparams = opts.ndparams or None
@@ -1041,14 +472,14 @@ def _modify_opcode(opts: Any) -> Any:
         nicparams=nicparams,
         ndparams=ndparams,
         diskparams=diskparams,
-        ipolicy=_ipolicy(opts),
+        ipolicy=ipolicy_from_opts(opts),
         candidate_pool_size=opts.candidate_pool_size,
         max_running_jobs=opts.max_running_jobs,
         max_tracked_jobs=opts.max_tracked_jobs,
         maintain_node_health=opts.maintain_node_health,
-        uid_pool=_parse_uid_pool(opts.uid_pool),
-        add_uids=_parse_uid_pool(opts.add_uids),
-        remove_uids=_parse_uid_pool(opts.remove_uids),
+        uid_pool=parse_uid_pool(opts.uid_pool),
+        add_uids=parse_uid_pool(opts.add_uids),
+        remove_uids=parse_uid_pool(opts.remove_uids),
         default_iallocator=opts.default_iallocator,
         default_iallocator_params=opts.default_iallocator_params,
         reserved_lvs=opts.reserved_lvs,
@@ -1067,10 +498,10 @@ def _modify_opcode(opts: Any) -> Any:
         zeroing_image=opts.zeroing_image,
         compression_tools=opts.compression_tools,
         enabled_user_shutdown=opts.enabled_user_shutdown,
-        hv_state=_state_dict(opts.hv_state) or None,
-        disk_state=_state_dict(opts.disk_state) or None,
-        enabled_data_collectors=_enabled_collectors(opts.enabled_data_collectors) or None,
-        data_collector_interval=_data_collector_intervals(opts.data_collector_interval) or None,
+        hv_state=state_dict(opts.hv_state) or None,
+        disk_state=state_dict(opts.disk_state) or None,
+        enabled_data_collectors=enabled_collectors(opts.enabled_data_collectors) or None,
+        data_collector_interval=data_collector_intervals(opts.data_collector_interval) or None,
     )
 
 
@@ -1409,86 +840,86 @@ def copy_file(opts: Any, args: list[str]) -> int:
 
 _INIT_OPTS = [
     cli.BACKEND_OPT,
-    CP_SIZE_OPT,
-    ENABLED_HV_OPT,
-    FILE_STORAGE_DIR_OPT,
+    copts.CP_SIZE_OPT,
+    copts.ENABLED_HV_OPT,
+    copts.FILE_STORAGE_DIR_OPT,
     cli.HVLIST_OPT,
-    MAC_PREFIX_OPT,
-    MASTER_NETDEV_OPT,
-    MASTER_NETMASK_OPT,
+    copts.MAC_PREFIX_OPT,
+    copts.MASTER_NETDEV_OPT,
+    copts.MASTER_NETMASK_OPT,
     cli.NIC_PARAMS_OPT,
-    NOETCHOSTS_OPT,
-    NOSSH_INIT_OPT,
+    copts.NOETCHOSTS_OPT,
+    copts.NOSSH_INIT_OPT,
     cli.SECONDARY_IP_OPT,
-    VG_NAME_OPT,
-    MAINTAIN_NODE_HEALTH_OPT,
-    UIDPOOL_OPT,
-    DRBD_HELPER_OPT,
-    DEFAULT_IALLOCATOR_OPT,
-    DEFAULT_IALLOCATOR_PARAMS_OPT,
-    PRIMARY_IP_VERSION_OPT,
-    PREALLOC_WIPE_DISKS_OPT,
+    copts.VG_NAME_OPT,
+    copts.MAINTAIN_NODE_HEALTH_OPT,
+    copts.UIDPOOL_OPT,
+    copts.DRBD_HELPER_OPT,
+    copts.DEFAULT_IALLOCATOR_OPT,
+    copts.DEFAULT_IALLOCATOR_PARAMS_OPT,
+    copts.PRIMARY_IP_VERSION_OPT,
+    copts.PREALLOC_WIPE_DISKS_OPT,
     cli.NODE_PARAMS_OPT,
-    SHARED_FILE_STORAGE_DIR_OPT,
-    GLUSTER_STORAGE_DIR_OPT,
-    USE_EXTERNAL_MIP_SCRIPT_OPT,
+    copts.SHARED_FILE_STORAGE_DIR_OPT,
+    copts.GLUSTER_STORAGE_DIR_OPT,
+    copts.USE_EXTERNAL_MIP_SCRIPT_OPT,
     cli.DISK_PARAMS_OPT,
-    HV_STATE_OPT,
-    DISK_STATE_OPT,
-    ENABLED_DISK_TEMPLATES_OPT,
-    INSTALL_IMAGE_OPT,
-    ZEROING_IMAGE_OPT,
-    COMPRESSION_TOOLS_OPT,
-    USER_SHUTDOWN_OPT,
-    SSH_KEY_BITS_OPT,
-    SSH_KEY_TYPE_OPT,
-] + IPOLICY_OPTS
+    copts.HV_STATE_OPT,
+    copts.DISK_STATE_OPT,
+    copts.ENABLED_DISK_TEMPLATES_OPT,
+    copts.INSTALL_IMAGE_OPT,
+    copts.ZEROING_IMAGE_OPT,
+    copts.COMPRESSION_TOOLS_OPT,
+    copts.USER_SHUTDOWN_OPT,
+    copts.SSH_KEY_BITS_OPT,
+    copts.SSH_KEY_TYPE_OPT,
+] + copts.IPOLICY_OPTS
 
 _MODIFY_OPTS = (
     [
         cli.FORCE_OPT,
         cli.BACKEND_OPT,
-        CP_SIZE_OPT,
-        MAX_RUNNING_JOBS_OPT,
-        MAX_TRACKED_JOBS_OPT,
-        INSTALL_IMAGE_OPT,
-        INSTANCE_COMMUNICATION_NETWORK_OPT,
-        ENABLED_HV_OPT,
+        copts.CP_SIZE_OPT,
+        copts.MAX_RUNNING_JOBS_OPT,
+        copts.MAX_TRACKED_JOBS_OPT,
+        copts.INSTALL_IMAGE_OPT,
+        copts.INSTANCE_COMMUNICATION_NETWORK_OPT,
+        copts.ENABLED_HV_OPT,
         cli.HVLIST_OPT,
-        MAC_PREFIX_OPT,
-        MASTER_NETDEV_OPT,
-        MASTER_NETMASK_OPT,
+        copts.MAC_PREFIX_OPT,
+        copts.MASTER_NETDEV_OPT,
+        copts.MASTER_NETMASK_OPT,
         cli.NIC_PARAMS_OPT,
-        VG_NAME_OPT,
-        MAINTAIN_NODE_HEALTH_OPT,
-        UIDPOOL_OPT,
-        ADD_UIDS_OPT,
-        REMOVE_UIDS_OPT,
-        DRBD_HELPER_OPT,
-        DEFAULT_IALLOCATOR_OPT,
-        DEFAULT_IALLOCATOR_PARAMS_OPT,
-        RESERVED_LVS_OPT,
+        copts.VG_NAME_OPT,
+        copts.MAINTAIN_NODE_HEALTH_OPT,
+        copts.UIDPOOL_OPT,
+        copts.ADD_UIDS_OPT,
+        copts.REMOVE_UIDS_OPT,
+        copts.DRBD_HELPER_OPT,
+        copts.DEFAULT_IALLOCATOR_OPT,
+        copts.DEFAULT_IALLOCATOR_PARAMS_OPT,
+        copts.RESERVED_LVS_OPT,
         cli.DRY_RUN_OPT,
         cli.PRIORITY_OPT,
-        PREALLOC_WIPE_DISKS_OPT,
+        copts.PREALLOC_WIPE_DISKS_OPT,
         cli.NODE_PARAMS_OPT,
-        USE_EXTERNAL_MIP_SCRIPT_OPT,
+        copts.USE_EXTERNAL_MIP_SCRIPT_OPT,
         cli.DISK_PARAMS_OPT,
-        HV_STATE_OPT,
-        DISK_STATE_OPT,
-        ENABLED_DISK_TEMPLATES_OPT,
-        MODIFY_ETCHOSTS_OPT,
-        USER_SHUTDOWN_OPT,
-        FILE_STORAGE_DIR_OPT,
-        SHARED_FILE_STORAGE_DIR_OPT,
-        GLUSTER_STORAGE_DIR_OPT,
-        ZEROING_IMAGE_OPT,
-        COMPRESSION_TOOLS_OPT,
-        ENABLED_DATA_COLLECTORS_OPT,
-        DATA_COLLECTOR_INTERVAL_OPT,
+        copts.HV_STATE_OPT,
+        copts.DISK_STATE_OPT,
+        copts.ENABLED_DISK_TEMPLATES_OPT,
+        copts.MODIFY_ETCHOSTS_OPT,
+        copts.USER_SHUTDOWN_OPT,
+        copts.FILE_STORAGE_DIR_OPT,
+        copts.SHARED_FILE_STORAGE_DIR_OPT,
+        copts.GLUSTER_STORAGE_DIR_OPT,
+        copts.ZEROING_IMAGE_OPT,
+        copts.COMPRESSION_TOOLS_OPT,
+        copts.ENABLED_DATA_COLLECTORS_OPT,
+        copts.DATA_COLLECTOR_INTERVAL_OPT,
     ]
     + cli.SUBMIT_OPTS
-    + IPOLICY_OPTS
+    + copts.IPOLICY_OPTS
 )
 
 commands = {
@@ -1525,14 +956,14 @@ commands = {
         [],
         [
             cli.VERBOSE_OPT,
-            ERROR_CODES_OPT,
-            SIMULATE_ERRORS_OPT,
-            NONPLUS1_OPT,
+            copts.ERROR_CODES_OPT,
+            copts.SIMULATE_ERRORS_OPT,
+            copts.NONPLUS1_OPT,
             cli.DRY_RUN_OPT,
             cli.PRIORITY_OPT,
             cli.NODEGROUP_OPT,
-            IGNORE_ERRORS_OPT,
-            VERIFY_CLUTTER_OPT,
+            copts.IGNORE_ERRORS_OPT,
+            copts.VERIFY_CLUTTER_OPT,
         ],
         "",
         "Does a check on the cluster configuration",
@@ -1547,7 +978,7 @@ commands = {
     "master-failover": (
         master_failover,
         [],
-        [NOVOTING_OPT, cli.YES_DOIT_OPT, IGNORE_OFFLINE_NODES_OPT],
+        [copts.NOVOTING_OPT, cli.YES_DOIT_OPT, copts.IGNORE_OFFLINE_NODES_OPT],
         "",
         "Makes the current node the master",
     ),
@@ -1575,14 +1006,19 @@ commands = {
     "copyfile": (
         copy_file,
         [cli.ArgFile(min=1, max=1)],
-        [cli.NODE_LIST_OPT, USE_REPL_NET_OPT, cli.NODEGROUP_OPT],
+        [cli.NODE_LIST_OPT, copts.USE_REPL_NET_OPT, cli.NODEGROUP_OPT],
         "[-n node...] <filename>",
         "Copies a file to all (or only some) nodes",
     ),
     "command": (
         run_cluster_command,
         [cli.ArgCommand(min=1)],
-        [cli.NODE_LIST_OPT, cli.NODEGROUP_OPT, SHOW_MACHINE_NAMES_OPT, FAILURE_ONLY_OPT],
+        [
+            cli.NODE_LIST_OPT,
+            cli.NODEGROUP_OPT,
+            copts.SHOW_MACHINE_NAMES_OPT,
+            copts.FAILURE_ONLY_OPT,
+        ],
         "[-n node...] <command>",
         "Runs a command on all (or only some) nodes",
     ),
@@ -1649,22 +1085,22 @@ commands = {
         renew_crypto,
         [],
         [
-            NEW_CLUSTER_CERT_OPT,
-            NEW_RAPI_CERT_OPT,
-            RAPI_CERT_OPT,
-            NEW_SPICE_CERT_OPT,
-            SPICE_CERT_OPT,
-            SPICE_CACERT_OPT,
-            NEW_CONFD_HMAC_KEY_OPT,
+            copts.NEW_CLUSTER_CERT_OPT,
+            copts.NEW_RAPI_CERT_OPT,
+            copts.RAPI_CERT_OPT,
+            copts.NEW_SPICE_CERT_OPT,
+            copts.SPICE_CERT_OPT,
+            copts.SPICE_CACERT_OPT,
+            copts.NEW_CONFD_HMAC_KEY_OPT,
             cli.FORCE_OPT,
-            NEW_CDS_OPT,
-            CDS_OPT,
-            NEW_NODE_CERT_OPT,
-            NEW_SSH_KEY_OPT,
-            NOSSH_KEYCHECK_OPT,
+            copts.NEW_CDS_OPT,
+            copts.CDS_OPT,
+            copts.NEW_NODE_CERT_OPT,
+            copts.NEW_SSH_KEY_OPT,
+            copts.NOSSH_KEYCHECK_OPT,
             cli.VERBOSE_OPT,
-            SSH_KEY_BITS_OPT,
-            SSH_KEY_TYPE_OPT,
+            copts.SSH_KEY_BITS_OPT,
+            copts.SSH_KEY_TYPE_OPT,
         ],
         "[opts...]",
         "Renews cluster certificates, keys and secrets",
