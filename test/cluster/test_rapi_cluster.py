@@ -51,6 +51,7 @@ def vc():
     cluster.up()
     try:
         build_cluster(cluster)
+        cluster.exec(1, "mkdir", "-p", "/var/lib/ganeti/rapi")
         cluster.write_file(1, "/var/lib/ganeti/rapi/users", USERS.encode(), mode=0o640)
         up = rapi(
             cluster,
