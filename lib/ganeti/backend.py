@@ -19,6 +19,8 @@ import pwd
 import re
 import shutil
 import socket
+import subprocess
+import threading
 import time
 from typing import Any
 
@@ -525,7 +527,7 @@ def _default_master_ip_setup(action: str, ip: str, netmask: int, netdev: str, fa
         return
     if family != socket.AF_INET6 and shutil.which("arping"):
         # duplicate address detection: someone else answering means it is in use
-        dad = uproc.run_cmd(["arping", "-q", "-D", "-c", "2", "-w", "2", "-I", netdev, ip])
+        dad = uproc.run_cmd(["arping", "-q", "-D", "-c", "1", "-w", "1", "-I", netdev, ip])
         if dad.exit_code == 1:
             _fail("Master IP address %s is already in use on the network of %s", ip, netdev)
     cmd = _ip_cmd(family) + ["addr", "add", "%s/%d" % (ip, netmask), "dev", netdev]
@@ -535,8 +537,16 @@ def _default_master_ip_setup(action: str, ip: str, netmask: int, netdev: str, fa
     if result.failed:
         _fail("Failed to start the master IP: %s", result.output.strip())
     if family != socket.AF_INET6 and shutil.which("arping"):
-        # gratuitous ARP so neighbours update their caches at once
-        uproc.run_cmd(["arping", "-q", "-U", "-c", "3", "-I", netdev, "-s", ip, ip], timeout=10)
+        # gratuitous ARP so neighbours update their caches at once; it takes
+        # two seconds and nothing waits on it, so it runs in the background
+        proc = subprocess.Popen(
+            ["arping", "-q", "-U", "-c", "3", "-I", netdev, "-s", ip, ip],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        threading.Thread(target=proc.wait, name="arping-reaper", daemon=True).start()
 
 
 def _master_ip_setup(action: str, params: Any, use_external_mip_script: bool) -> None:

@@ -226,6 +226,7 @@ class ClientOps:
         (until,) = _args(args, 1, luxi.REQ_SET_WATCHER_PAUSE)
         if until is None:
             uio.remove_file(pathutils.WATCHER_PAUSEFILE)
+            self._tell_nodes_watcher_pause(None)
             return None
         if isinstance(until, bool) or not isinstance(until, (int, float)):
             raise _inval("Invalid watcher pause time %r" % (until,))
@@ -233,4 +234,20 @@ class ClientOps:
             raise _inval("Can not set watcher pause to a time in the past")
         os.makedirs(os.path.dirname(pathutils.WATCHER_PAUSEFILE), exist_ok=True)
         uio.write_file(pathutils.WATCHER_PAUSEFILE, "%d\n" % until)
+        self._tell_nodes_watcher_pause(until)
         return until
+
+    def _tell_nodes_watcher_pause(self, until: float | None) -> None:
+        """Every node's watcher reads its own pause file: set it everywhere."""
+        rpc = getattr(self.context, "rpc", None)
+        if rpc is None:
+            return
+        cfg = self.context.cfg
+        master = cfg.get_master_node()
+        nodes = [
+            uuid
+            for uuid, node in cfg.get_all_nodes_info().items()
+            if not node.offline and uuid != master
+        ]
+        if nodes:
+            rpc.call_set_watcher_pause(nodes, until)
