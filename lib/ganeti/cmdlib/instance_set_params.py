@@ -165,11 +165,6 @@ class LUInstanceSetParams(_InstanceLU):
         cluster = cfg.get_cluster_info()
         self.warnings = []
         nodes = cfg.get_instance_nodes(inst.uuid)
-        if inst.admin_state == constants.ADMINST_OFFLINE and op.offline is None:
-            raise errors.OpPrereqError(
-                "Instance '%s' is offline; bring it online first (--online)" % inst.name,
-                errors.ECODE_STATE,
-            )
         # OS
         os_name = op.os_name or inst.os
         if op.os_name:
