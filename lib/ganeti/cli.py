@@ -64,6 +64,15 @@ class _CliParser(OptionParser):
             sys.stderr.write(msg)
         raise _ParserExit(status)
 
+    def get_default_values(self):  # type: ignore[no-untyped-def]
+        # optparse shares mutable defaults (e.g. "append" lists) between
+        # parses; each parse gets its own copy
+        import copy
+
+        values = super().get_default_values()
+        values.__dict__.update(copy.deepcopy(values.__dict__))
+        return values
+
 
 # --- dispatch ------------------------------------------------------------------
 
