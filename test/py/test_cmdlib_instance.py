@@ -509,3 +509,28 @@ def test_os_diagnose(h):
                     ["lenny", False, True, []]]  # fmt: skip
     with pytest.raises(errors.OpPrereqError, match="Unknown output fields"):
         h.run("OpOsDiagnose", output_fields=["nosuch"], names=[])
+
+
+# --- node storage ------------------------------------------------------------------------------
+
+
+def test_node_storage_and_volumes(h):
+    h.rpc.answers["storage_list"] = lambda node, su, args, name, fields: ok(
+        [["/srv/ganeti/file-storage", 1000, 400][: len(fields)]]
+    )
+    rows = h.run("OpNodeQueryStorage", output_fields=["node", "type", "name", "size", "free"],
+                 nodes=["node2"])  # fmt: skip
+    assert rows == [["node2.example.com", "file", "/srv/ganeti/file-storage", 1000, 400]]
+    call = h.rpc.called("storage_list")[-1]
+    assert call[2:] == ("file", [["/srv/ganeti/file-storage"]], None, ["name", "size", "free"])
+    with pytest.raises(errors.OpPrereqError, match="cannot be listed"):
+        h.run("OpNodeQueryStorage", output_fields=["name"], storage_type="lvm-vg")
+    with pytest.raises(errors.OpPrereqError, match="Unknown output fields"):
+        h.run("OpNodeQueryStorage", output_fields=["bogus"])
+    h.rpc.answers["node_volumes"] = ok(
+        [{"name": "lv1", "size": "10.00", "dev": "/dev/sda", "vg": "xenvg"}]
+    )
+    rows = h.run(
+        "OpNodeQueryvols", output_fields=["node", "name", "size", "instance"], nodes=["node1"]
+    )
+    assert rows == [["node1.example.com", "lv1", "10", "-"]]
