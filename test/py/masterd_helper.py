@@ -52,7 +52,8 @@ class Master:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
-                raise RuntimeError("masterd exited: %s" % self.proc.stderr.read().decode())
+                with open(self.stderr_path, "rb") as err:
+                    raise RuntimeError("masterd exited: %s" % err.read().decode(errors="replace")[-4000:])
             if os.path.exists(self.socket_path):
                 try:
                     sock = socket.socket(socket.AF_UNIX)
