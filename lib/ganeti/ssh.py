@@ -706,13 +706,16 @@ def _client_cert(node_name: str) -> bytes:
     return key_pem + cert_pem
 
 
-def join_files(node_name: str, key_type: str) -> list[tuple[str, bytes, int]]:
+def join_files(
+    node_name: str, key_type: str, setup_ssh: bool = True
+) -> list[tuple[str, bytes, int]]:
     """What a joining node gets: (path, content, mode) for every file.
 
     The cluster certificate, a new client certificate of its own signed by
     the cluster's, the RAPI and SPICE certificates, the confd HMAC key, the
-    cluster domain secret, known_hosts, ganeti_pub_keys, every ssconf file
-    and the cluster's SSH key pair.
+    cluster domain secret, known_hosts, every ssconf file and, when the
+    cluster manages root's SSH (``setup_ssh``), ganeti_pub_keys and the
+    cluster's SSH key pair.
     """
     cert_mode = 0o440
     try:
@@ -732,20 +735,22 @@ def join_files(node_name: str, key_type: str) -> list[tuple[str, bytes, int]]:
     files += _optional_file(pathutils.CONFD_HMAC_KEY, cert_mode)
     files += _optional_file(pathutils.CLUSTER_DOMAIN_SECRET_FILE, 0o640)
     files += _optional_file(pathutils.SSH_KNOWN_HOSTS_FILE, 0o644)
-    files += _optional_file(pathutils.SSH_PUB_KEYS, 0o600)
     files += _ssconf_files()
-    files += _key_pair_files(key_type)
+    if setup_ssh:
+        files += _optional_file(pathutils.SSH_PUB_KEYS, 0o600)
+        files += _key_pair_files(key_type)
     return files
 
 
 def join_script(
     cluster_name: str,
     files: list[tuple[str, bytes, int]],
-    key_line: str,
+    key_line: str | None,
     force_join: bool = False,
     start_noded: bool = True,
 ) -> str:
-    """The shell script a joining node runs (fed on stdin to ``sh -s``)."""
+    """The shell script a joining node runs (fed on stdin to ``sh -s``);
+    ``key_line`` (None: leave SSH alone) is authorized for root."""
     ssconf_name = pathutils.ssconf_file(constants.SS_CLUSTER_NAME)
     parts = [
         _script_header(),
@@ -770,7 +775,8 @@ def join_script(
         parts.append("%s stop %s\n" % (du, constants.NODED))
     for path, data, mode in files:
         parts.append(_put_file(path, data, mode))
-    parts.append(_authorize_key_cmd(key_line))
+    if key_line is not None:
+        parts.append(_authorize_key_cmd(key_line))
     if start_noded:
         parts.append("%s start %s\n" % (du, constants.NODED))
     return "".join(parts)
@@ -785,18 +791,22 @@ def join_node(
     force_join: bool = False,
     start_noded: bool = True,
     feedback_fn: FeedbackFn = None,
+    setup_ssh: bool = True,
 ) -> SshResult:
     """Prepares ``node_name`` to join the cluster over one SSH connection.
 
-    Pushes certificates, ssconf, known_hosts and the cluster SSH key,
-    authorizes the key and (re)starts the node daemon.  A node that belongs
-    to another cluster is refused unless ``force_join``.
+    Pushes certificates, ssconf, known_hosts and (``setup_ssh``: the
+    cluster manages root's SSH) the cluster SSH key, which it authorizes;
+    then (re)starts the node daemon.  A node that belongs to another
+    cluster is refused unless ``force_join``.
     """
-    files = join_files(node_name, runner.key_type)
-    key_line = read_public_key(runner.key_type)
+    files = join_files(node_name, runner.key_type, setup_ssh)
+    key_line = read_public_key(runner.key_type) if setup_ssh else None
     start = time.monotonic()
     with runner.connect(node_name, address, port) as conn:
-        # the cluster known_hosts may just have learnt this node's key
+        # the (now verified) host key joins the cluster's known_hosts, so
+        # every node, and a future master, knows it
+        add_known_host(host_key_names(node_name, address, port), conn.host_key)
         files = [
             (path, data, mode)
             for path, data, mode in files

@@ -196,7 +196,7 @@ def test_join_pushes_certificates_ssconf_and_key(sshd, cluster, monkeypatch):
     with open(pathutils.RAPI_CERT_FILE, "w") as fh:
         fh.write("rapi")
     pushed = ssh.join_files(NODE, constants.SSHK_ED25519)
-    monkeypatch.setattr(ssh, "join_files", lambda node, key_type: pushed)
+    monkeypatch.setattr(ssh, "join_files", lambda node, key_type, setup_ssh: pushed)
     files = {p: d for p, d, _ in pushed}
     # the "remote" node is this host under the same test root: remove the
     # originals so that what exists afterwards was written by the join
@@ -325,3 +325,11 @@ def test_known_hosts_replace_and_remove(tmp_path):
     assert len(lines) == 2 and lines[1].endswith(key2.get_base64())
     assert ssh.remove_known_host(["b.example.com"], path)
     assert open(path).read().splitlines() == [lines[1]]
+
+
+def test_join_files_without_ssh_setup(sshd, cluster):
+    paths = {p for p, _, _ in ssh.join_files(NODE, constants.SSHK_ED25519, setup_ssh=False)}
+    assert pathutils.NODED_CLIENT_CERT_FILE in paths
+    assert not paths & set(ssh.key_files(constants.SSHK_ED25519))
+    script = ssh.join_script("c", [], None, start_noded=False)
+    assert "authorized_keys" not in script

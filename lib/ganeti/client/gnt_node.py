@@ -84,10 +84,10 @@ def _ask_host_key(question: str) -> bool:
     return bool(cli.ask_user(question))
 
 
-def _ssh_runner(cl: Any, opts: Any) -> Any:
+def _ssh_runner(cl: Any, opts: Any, info: dict | None = None) -> Any:
     from ganeti import ssh
 
-    info = cl.QueryClusterInfo()
+    info = info or cl.QueryClusterInfo()
     return ssh.SshRunner(
         info["name"],
         info.get("ssh_key_type") or constants.SSH_KEY_TYPE_DEFAULT,
@@ -123,10 +123,12 @@ def add_node(opts: Any, args: list[str]) -> int:
         )
     if opts.readd:
         cli.to_stdout("Re-adding node %s", name)
+    info: dict = {}
     if opts.node_setup:
         from ganeti import ssh
 
-        runner = _ssh_runner(cl, opts)
+        info = cl.QueryClusterInfo()
+        runner = _ssh_runner(cl, opts, info)
         ssh.join_node(
             runner,
             name,
@@ -135,6 +137,7 @@ def add_node(opts: Any, args: list[str]) -> int:
             _ssh_port(cl, opts, name),
             force_join=opts.force_join,
             feedback_fn=lambda msg: cli.to_stdout("%s", msg),
+            setup_ssh=bool(info.get("modify_ssh_setup", True)),
         )
     op = opcodes.OpNodeAdd(
         node_name=name,
@@ -149,7 +152,7 @@ def add_node(opts: Any, args: list[str]) -> int:
         node_setup=opts.node_setup,
     )
     cli.submit_or_send(op, opts, cl=cl)
-    if opts.node_setup:
+    if opts.node_setup and info.get("modify_ssh_setup", True):
         _record_pub_key(cl, name)
     return constants.EXIT_SUCCESS
 
