@@ -46,14 +46,17 @@ class Master:
         args = [sys.executable, MASTERD, "-f"]
         if self.workers:
             args += ["--workers", str(self.workers)]
-        self.proc = subprocess.Popen(
-            args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        # stderr goes to a file: a pipe nobody reads blocks the daemon once full
+        self.stderr_path = os.path.join(self.root, "masterd.stderr")
+        with open(self.stderr_path, "ab") as err:
+            self.proc = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL, stderr=err)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
                 with open(self.stderr_path, "rb") as err:
-                    raise RuntimeError("masterd exited: %s" % err.read().decode(errors="replace")[-4000:])
+                    raise RuntimeError(
+                        "masterd exited: %s" % err.read().decode(errors="replace")[-4000:]
+                    )
             if os.path.exists(self.socket_path):
                 try:
                     sock = socket.socket(socket.AF_UNIX)
