@@ -669,11 +669,20 @@ def _optional_file(path: str, mode: int) -> list[tuple[str, bytes, int]]:
         return []
 
 
-def _daemon_util_path() -> str:
-    if os.path.exists(pathutils.DAEMON_UTIL):
-        return pathutils.DAEMON_UTIL
+def _helper_path(installed: str, checkout: str) -> str:
+    """An installed helper, else the checkout's (nodes share the layout)."""
+    if os.path.exists(installed):
+        return installed
     here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.normpath(os.path.join(here, "..", "..", "daemons", "daemon-util"))
+    return os.path.normpath(os.path.join(here, "..", "..", checkout))
+
+
+def _daemon_util_path() -> str:
+    return _helper_path(pathutils.DAEMON_UTIL, "daemons/daemon-util")
+
+
+def _ensure_dirs_path() -> str:
+    return _helper_path(pathutils.ENSURE_DIRS, "tools/ensure-dirs")
 
 
 def _ssconf_files() -> list[tuple[str, bytes, int]]:
@@ -770,15 +779,19 @@ def join_script(
             log=shlex.quote(pathutils.LOG_DIR),
         ),
     ]
+    ensure = shlex.quote(_ensure_dirs_path())
+    root = pathutils.get_root()  # a test root reaches the "remote" helpers too
+    env = "GANETI_ROOT=%s " % shlex.quote(root) if root else ""
+    parts.append("if [ -x {e} ]; then {env}{e}; fi\n".format(e=ensure, env=env))
     du = shlex.quote(_daemon_util_path())
     if start_noded:
-        parts.append("%s stop %s\n" % (du, constants.NODED))
+        parts.append("%s%s stop %s\n" % (env, du, constants.NODED))
     for path, data, mode in files:
         parts.append(_put_file(path, data, mode))
     if key_line is not None:
         parts.append(_authorize_key_cmd(key_line))
     if start_noded:
-        parts.append("%s start %s\n" % (du, constants.NODED))
+        parts.append("%s%s start %s\n" % (env, du, constants.NODED))
     return "".join(parts)
 
 

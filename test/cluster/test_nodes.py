@@ -130,7 +130,11 @@ def test_add_nodes_over_ssh(vc):
         assert vc.config_sum(k) == master_sum
         nodes = vc.ok(k, "cat", "/var/lib/ganeti/ssconf_node_list").split()
         assert nodes == ["node1.example.com", "node2.example.com", "node3.example.com"]
-        assert vc.ok(k, "cat", "/run/ganeti/ganeti-noded.pid").strip().isdigit()
+        # pid file and log at Ganeti's paths; directories made by ensure-dirs
+        assert vc.ok(k, "cat", "/var/run/ganeti/ganeti-noded.pid").strip().isdigit()
+        assert "ganeti-noded" in vc.ok(k, "cat", "/var/log/ganeti/node-daemon.log")
+        if k != 1:  # (node 1 is gnt-cluster init's)
+            assert vc.ok(k, "stat", "-c", "%a", "/var/run/ganeti/crypto").strip() == "700"
     # the joined nodes got the cluster key and the cluster known_hosts
     key = vc.ok(1, "cat", "/root/.ssh/id_ed25519.pub").split()[1]
     for k in (2, 3):

@@ -209,6 +209,7 @@ def test_join_pushes_certificates_ssconf_and_key(sshd, cluster, monkeypatch):
         start_noded=False, feedback_fn=messages.append,
     )  # fmt: skip
     assert open(pathutils.RAPI_CERT_FILE).read() == "rapi"
+    assert os.stat(pathutils.CRYPTO_KEYS_DIR).st_mode & 0o777 == 0o700  # ensure-dirs ran
     assert open(pathutils.ssconf_file("master_node")).read() == "node1.example.com\n"
     assert os.stat(pathutils.ssconf_file("master_node")).st_mode & 0o777 == 0o444
     assert os.stat(pathutils.NODED_CLIENT_CERT_FILE).st_mode & 0o777 == 0o440
