@@ -1193,6 +1193,9 @@ commands = {
         "Remove tags from given instance",
     ),
 }
+from ganeti.client import gnt_instance_migrate  # noqa: E402  (migrate, failover)
+
+commands.update(gnt_instance_migrate.COMMANDS)
 
 aliases = {"start": "startup", "stop": "shutdown", "show": "info"}
 

@@ -460,6 +460,9 @@ commands = {
         "Remove tags from the given node",
     ),
 }
+from ganeti.client import gnt_instance_migrate  # noqa: E402  (migrate, failover)
+
+commands.update(gnt_instance_migrate.NODE_COMMANDS)
 
 aliases = {"show": "info"}
 
