@@ -12,16 +12,26 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ganeti.htools import balance, metrics
-from ganeti.htools.model import (ALLOC_POLICY_ORDER, FAIL_MODES, Instance,
-                                 inst_matches_policy)
+from ganeti.htools.model import (ALLOC_POLICY_ORDER, FAIL_MODES, FAIL_N1,
+                                 Instance, inst_matches_policy)
+
+
+@dataclass
+class AllocOptions:
+    """Knobs of the allocation search (hail's and hspace's options)."""
+    capacity: bool = True          # global N+1 check of every candidate
+    accept_existing: bool = False  # skip nodes already failing N+1
+    force: bool = False            # ignore soft limits
 
 
 @dataclass
 class AllocSolution:
-    """Result of trying one instance on one group."""
+    """Result of trying one instance on a set of candidate nodes."""
     failures: list = field(default_factory=list)
     allocs: int = 0
-    best: Optional[tuple] = None  # (changes [(idx, old, new)], nodes, score)
+    # (changes [(idx, old, new)], node ids, score, placed instance)
+    best: Optional[tuple] = None
+    log: list = field(default_factory=list)
 
 
 def _better(old: Optional[tuple], new: tuple) -> tuple:
@@ -31,58 +41,196 @@ def _better(old: Optional[tuple], new: tuple) -> tuple:
     return new
 
 
-def try_alloc(nodes: list, node_ids: list, inst: Instance,
-              required: int) -> AllocSolution:
-    """Tries ``inst`` on all nodes (or node pairs) of ``node_ids``."""
-    sol = AllocSolution()
+def gen_alloc_nodes(nodes: list, node_ids: list, required: int,
+                    groups: Optional[list] = None):
+    """The allocation targets: node ids, or (primary, [secondaries])."""
     online = [x for x in node_ids if not nodes[x].offline]
+    if groups is not None:
+        online = [x for x in online
+                  if groups[nodes[x].group].is_allocable()]
     if required == 1:
-        for p in online:
-            tgt = nodes[p]
-            err = inst_matches_policy(inst, tgt.ipolicy, tgt.excl_storage)
-            if err:
-                sol.failures.append(err)
-                continue
-            new_p = tgt.add_pri(inst)
-            if isinstance(new_p, str):
-                sol.failures.append(new_p)
-                continue
-            trial = [nodes[x] if x != p else new_p for x in node_ids]
-            score = metrics.comp_cv(trial)
-            sol.allocs += 1
-            sol.best = _better(sol.best, ([(p, tgt, new_p)], [p], score))
-        return sol
-    stats = metrics.ClusterStats.from_nodes([nodes[x] for x in node_ids])
+        return online
+    pairs = []
     for p in online:
-        tgt_p = nodes[p]
-        # the policy and the primary do not depend on the secondary
-        err = inst_matches_policy(inst, tgt_p.ipolicy, tgt_p.excl_storage)
-        new_p = None if err else tgt_p.add_pri(inst)
-        st_p = None
-        if new_p is not None and not isinstance(new_p, str):
-            st_p = stats.copy()
-            st_p.update(tgt_p, new_p)
-        for s in online:
-            if s == p or nodes[s].group != tgt_p.group:
-                continue
+        g = nodes[p].group
+        secs = [s for s in online if s != p and nodes[s].group == g]
+        if secs:
+            pairs.append((p, secs))
+    return pairs
+
+
+def try_alloc(nodes: list, insts: list, inst: Instance, targets,
+              opts: AllocOptions, lazy: bool = False) -> AllocSolution:
+    """Tries ``inst`` on every target, scoring over all of ``nodes``.
+
+    ``targets`` comes from ``gen_alloc_nodes``.  Candidates that fail the
+    global N+1 check count as FailN1.  With ``lazy`` only the candidates
+    needed to find the best redundant one are checked (the failure counts
+    are then incomplete when a solution exists; hspace ignores them).
+    """
+    sol = AllocSolution()
+    if not targets:
+        return sol
+    force = opts.force
+    stats = metrics.ClusterStats.from_nodes(nodes)
+    vals = _VALUES
+    failures = sol.failures
+    cands = []
+    base = inst.copy()
+    if not isinstance(targets[0], tuple):
+        for p in targets:
+            tgt = nodes[p]
+            err = inst_matches_policy(base, tgt.ipolicy, tgt.excl_storage)
             if err:
-                sol.failures.append(err)
+                failures.append(err)
                 continue
+            ni = base.copy()
+            ni.pnode = p
+            ni.snode = -1
+            new_p = tgt.add_pri(ni, force)
             if isinstance(new_p, str):
-                sol.failures.append(new_p)
+                failures.append(new_p)
                 continue
-            tgt_s = nodes[s]
-            new_s = tgt_s.add_sec(inst, p)
-            if isinstance(new_s, str):
-                sol.failures.append(new_s)
+            score = metrics.score_after(stats, [
+                (vals(tgt), metrics.node_values(new_p), not tgt.offline)])
+            cands.append((score, [(p, tgt, new_p)], [p], ni))
+    else:
+        for p, secs in targets:
+            tgt_p = nodes[p]
+            err = inst_matches_policy(base, tgt_p.ipolicy,
+                                      tgt_p.excl_storage)
+            if err:
+                failures.extend([err] * len(secs))
                 continue
-            st = st_p.copy()
-            st.update(tgt_s, new_s)
-            sol.allocs += 1
-            sol.best = _better(sol.best, ([(p, tgt_p, new_p),
-                                           (s, tgt_s, new_s)], [p, s],
-                                          st.score()))
+            if tgt_p.location_tags:
+                new_p = None
+            else:
+                ni = base.copy()
+                ni.pnode = p
+                new_p = tgt_p.add_pri(ni, force)
+                if isinstance(new_p, str):
+                    failures.extend([new_p] * len(secs))
+                    continue
+                ch_p = (vals(tgt_p), metrics.node_values(new_p),
+                        not tgt_p.offline)
+            for s in secs:
+                tgt_s = nodes[s]
+                if new_p is None:
+                    ni = base.copy()
+                    ni.pnode = p
+                    ni.location_score = len(tgt_p.location_tags
+                                            & tgt_s.location_tags)
+                    np_ = tgt_p.add_pri(ni, force)
+                    if isinstance(np_, str):
+                        failures.append(np_)
+                        continue
+                    chp = (vals(tgt_p), metrics.node_values(np_),
+                           not tgt_p.offline)
+                else:
+                    np_ = new_p
+                    chp = ch_p
+                si = ni.copy()
+                si.snode = s
+                new_s = tgt_s.add_sec(si, p, force)
+                if isinstance(new_s, str):
+                    failures.append(new_s)
+                    continue
+                score = metrics.score_after(stats, [
+                    chp, (vals(tgt_s), metrics.node_values(new_s),
+                          not tgt_s.offline)])
+                cands.append((score, [(p, tgt_p, np_), (s, tgt_s, new_s)],
+                              [p, s], si))
+    _select(sol, cands, nodes, insts, opts, lazy)
     return sol
+
+
+class AllocError(Exception):
+    """An allocation could not even be attempted (no usable nodes)."""
+
+
+def _VALUES(node):  # noqa: N802 - a cache lookup, named like a constant
+    return balance._values(node)
+
+
+def _redundant_after(nodes, insts, cand, opts) -> bool:
+    from ganeti.htools import globaln1
+    return globaln1.redundant_after(nodes, insts, cand[1], cand[3],
+                                    opts.accept_existing)
+
+
+_TIE_TOL = 1e-9
+
+
+def full_score(nodes: list, changes: list) -> float:
+    """The score of ``nodes`` with ``changes`` applied, from scratch."""
+    new = list(nodes)
+    for idx, _, n in changes:
+        new[idx] = n
+    return metrics.comp_cv(new)
+
+
+def _pick(cands: list, nodes: list, full: bool):
+    """The best candidate: lowest score, the later one on ties.
+
+    Single-node candidates are ranked by the score computed from scratch
+    (as the reference does for them); their incremental score only
+    narrows down the near-ties that need it.
+    """
+    if not cands:
+        return None
+    lo = min(c[0] for c in cands)
+    if not full:
+        best = None
+        for c in cands:
+            if best is None or not best[0] < c[0]:
+                best = c
+        return best
+    best = None
+    for c in cands:
+        if c[0] > lo + _TIE_TOL:
+            continue
+        fc = (full_score(nodes, c[1]),) + tuple(c[1:])
+        if best is None or not best[0] < fc[0]:
+            best = fc
+    return best
+
+
+def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
+            opts: AllocOptions, lazy: bool) -> None:
+    full = bool(cands) and len(cands[0][2]) == 1
+    if not opts.capacity:
+        best = _pick(cands, nodes, full)
+        sol.allocs = len(cands)
+    elif lazy:
+        order = sorted(range(len(cands)), key=lambda k: (cands[k][0], -k))
+        bad = 0
+        good = []
+        limit = None
+        for k in order:
+            c = cands[k]
+            if limit is not None and c[0] > limit:
+                break
+            if _redundant_after(nodes, insts, c, opts):
+                good.append(k)
+                if limit is None:
+                    limit = c[0] + (_TIE_TOL if full else 0.0)
+            else:
+                bad += 1
+        good.sort()
+        best = _pick([cands[k] for k in good], nodes, full)
+        sol.failures.extend([FAIL_N1] * bad)
+        sol.allocs = len(cands) - bad
+    else:
+        good = []
+        for c in cands:
+            if not _redundant_after(nodes, insts, c, opts):
+                sol.failures.append(FAIL_N1)
+                continue
+            good.append(c)
+        sol.allocs = len(good)
+        best = _pick(good, nodes, full)
+    if best is not None:
+        sol.best = (best[1], best[2], best[0], best[3])
 
 
 def describe(sol: AllocSolution, nodes: list) -> str:
@@ -99,37 +247,72 @@ def describe(sol: AllocSolution, nodes: list) -> str:
 
 
 def fail_summary(failures: list) -> str:
+    counts = collapse_failures(failures)
+    return ", ".join("%s: %d" % (m, c) for m, c in counts if c)
+
+
+def collapse_failures(failures: list) -> list:
+    """(mode, count) for every failure mode, in the reference order."""
     counts = {}
     for f in failures:
         counts[f] = counts.get(f, 0) + 1
-    return ", ".join("%s: %d" % (m, counts[m]) for m in FAIL_MODES
-                     if counts.get(m))
+    return [(m, counts.get(m, 0)) for m in FAIL_MODES]
 
 
 def group_nodes(cd, gdx: int) -> list:
     return [n.idx for n in cd.nodes if n.group == gdx]
 
 
-def alloc_best_group(cd, nodes: list, inst: Instance, required: int,
-                     group_name: Optional[str] = None):
-    """Allocates on the best group; returns (group idx, solution, log)."""
+def find_best_group(cd, nodes: list, insts: list, inst: Instance,
+                    required: int, opts: AllocOptions,
+                    allowed: Optional[list] = None):
+    """Allocates on the best group.
+
+    Returns (group idx, solution, messages); group idx is None when no
+    group has a solution (the messages then explain why).
+    """
+    used = sorted({n.group for n in nodes})
+    gids = [g for g in used if allowed is None or g in allowed]
     results = []
     log = []
-    for g in cd.groups:
-        if group_name is not None and g.name != group_name:
+    for gdx in gids:
+        g = cd.groups[gdx]
+        ids = [x for x in range(len(nodes)) if nodes[x].group == gdx]
+        targets = gen_alloc_nodes(nodes, ids, required)
+        try:
+            if not targets:
+                raise AllocError("No online nodes" if required == 1
+                                 else "Not enough online nodes")
+            sol = try_alloc(nodes, insts, inst, targets, opts)
+        except AllocError as err:
+            log.append("Group %s: error %s" % (g.name, err))
             continue
-        ids = [x for x in range(len(nodes)) if nodes[x].group == g.idx]
-        sol = try_alloc(nodes, ids, inst, required)
         log.append("Group %s (%s): %s" % (g.name, g.alloc_policy,
                                           describe(sol, nodes)))
         if sol.best is not None and g.is_allocable():
             results.append((g, sol))
+    # the reference collects the good groups in reverse order and sorts
+    # stably, so on equal scores the later group wins
+    results.reverse()
     results.sort(key=lambda gs: (ALLOC_POLICY_ORDER[gs[0].alloc_policy],
                                  gs[1].best[2]))
     if not results:
         return None, None, log
     g, sol = results[0]
     return g.idx, sol, log
+
+
+def alloc_best_group(cd, nodes: list, inst: Instance, required: int,
+                     group_name: Optional[str] = None,
+                     opts: Optional[AllocOptions] = None,
+                     insts: Optional[list] = None):
+    """Compatibility wrapper: (group idx, solution, log)."""
+    allowed = None
+    if group_name is not None:
+        allowed = [g.idx for g in cd.groups if g.name == group_name]
+    return find_best_group(cd, nodes, cd.instances if insts is None
+                           else insts, inst, required,
+                           opts or AllocOptions(), allowed)
 
 
 def apply_changes(nodes: list, changes: list) -> list:
@@ -315,3 +498,53 @@ def relocate(cd, name: str, exclude: list):
         cv = metrics.comp_cv([nn[x] for x in ids])
         best = _better(best, (res[0], [t], cv))
     return best, failures
+
+
+def change_group(cd, names: list, targets: list, opts: AllocOptions):
+    """Computes a change-group answer: (moved, failed, jobs)."""
+    nodes = list(cd.nodes)
+    insts = list(cd.instances)
+    byname = {i.name: i.idx for i in insts}
+    gby = {}
+    for g in cd.groups:
+        gby[g.name] = g.idx
+        gby[g.uuid] = g.idx
+    idxs = [byname[n] for n in names if n in byname]
+    evac_g = []
+    for x in idxs:
+        g = nodes[insts[x].pnode].group
+        if g not in evac_g:
+            evac_g.append(g)
+    want = [gby[t] for t in targets if t in gby] if targets else \
+        [g.idx for g in cd.groups]
+    target_g = [g for g in want if g not in evac_g]
+    nnames = [n.name for n in nodes]
+    moved, failed, jobs = [], [], []
+    for x in idxs:
+        inst = insts[x]
+        gdx, sol, log = find_best_group(cd, nodes, insts, inst,
+                                        inst.required_nodes(), opts,
+                                        target_g)
+        if sol is None:
+            if not log:
+                failed.append([inst.name, "no groups for evacuation"])
+            else:
+                failed.append([inst.name, ", ".join(log)])
+            continue
+        avail = [n.idx for n in nodes if n.group == gdx and not n.offline]
+        try:
+            if inst.disk_template != "drbd":
+                if inst.mirror_type() == 0:
+                    raise EvacError("Can't relocate/evacuate non-mirrored"
+                                    " instances")
+                raise EvacError("Instances with disk template '%s' are not"
+                                " supported yet" % inst.disk_template)
+            nodes, insts, ni, ops = _evac_all(nodes, insts, inst, gdx, avail,
+                                              nnames)
+        except EvacError as err:
+            failed.append([inst.name, str(err)])
+            continue
+        moved.append([inst.name, cd.groups[gdx].name,
+                      [nnames[y] for y in ni.all_nodes()]])
+        jobs.append(ops)
+    return moved, failed, jobs

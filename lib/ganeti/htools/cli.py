@@ -146,8 +146,8 @@ OPTIONS = {o.key: o for o in [
     Opt("disk_template", "", "disk-template", REQ, "TEMPLATE",
         "select the desired disk template"),
     Opt("spindle_use", "", "spindle-use", REQ, "SPINDLES",
-        "select how many virtual spindle instances use", _int,
-        "spindle use"),
+        "select how many virtual spindle instances use [default read from"
+        " cluster]", _int, "spindle use"),
     Opt("tiered_alloc", "", "tiered-alloc", REQ, "TSPEC",
         "enable tiered specs allocation, given as 'disk,ram,cpu'"),
     Opt("human_readable", "", "human-readable", OPT, "CHOICE",
@@ -164,7 +164,7 @@ OPTIONS = {o.key: o for o in [
     Opt("independent_groups", "", "independent-groups", NONE, "",
         "consider groups independently"),
     Opt("accept_existing", "", "accept-existing-errors", NONE, "",
-        "ignore existing errors on the cluster"),
+        "Accept existing N+1 violations; just don't add new ones"),
     Opt("std_spec", "", "standard-alloc", REQ, "STDSPEC",
         "enable standard specs allocation, given as 'disk,ram,cpu'"),
     Opt("no_headers", "", "no-headers", NONE, "",
@@ -188,7 +188,7 @@ OPTIONS = {o.key: o for o in [
     Opt("node_sel", "", "node-sel", REQ, "ID",
         "Restrict to nodes matching a particular selector"),
     Opt("no_capacity_checks", "", "no-capacity-checks", NONE, "",
-        "disable capacity checks when allocating"),
+        "disable capacity checks (like global N+1 redundancy)"),
     Opt("save_cluster", "", "save-cluster", REQ, "FILE",
         "Save cluster state"),
     Opt("ignore_soft", "", "ignore-soft-errors", NONE, "",
@@ -356,6 +356,68 @@ def start(prog: str, keys: list, argv: Optional[list] = None,
         sys.stderr.write("Error: This program doesn't take any arguments.\n")
         sys.exit(EXIT_FAILURE)
     return opts, args
+
+
+def parse_error(msg: str) -> None:
+    """Exits as the reference does on a bad option value."""
+    sys.stdout.flush()
+    sys.stderr.write("Error while parsing command line arguments:\n%s\n"
+                     % msg)
+    sys.exit(EXIT_FAILURE)
+
+
+def parse_yes_no(default: bool, val: Optional[str]) -> bool:
+    if val is None:
+        return default
+    if val == "yes":
+        return True
+    if val == "no":
+        return False
+    raise UsageError("Invalid choice '%s', pass one of 'yes' or 'no'" % val)
+
+
+def machine_readable(opts: dict) -> bool:
+    if not opts.get("machine_readable_given"):
+        return False
+    try:
+        return parse_yes_no(True, opts.get("machine_readable"))
+    except UsageError as err:
+        parse_error(str(err))
+    return False
+
+
+_BIN_UNITS = {"m": 1, "g": 1024, "t": 1024 * 1024}
+_SI_UNITS = {"M": 1, "G": 1000, "T": 1000 * 1000}
+
+
+def parse_unit(text: str) -> int:
+    """A size in MiB from '10G', '4g', '512' (as the reference parses)."""
+    k = 0
+    if k < len(text) and text[k] in "+-":
+        k += 1
+    while k < len(text) and text[k].isdigit():
+        k += 1
+    num = text[:k]
+    if not num or num in "+-" or num.startswith("+"):
+        raise ValueError("Can't parse string '%s'" % text)
+    v = int(num)
+    unit = text[k:].lstrip(" ")
+    up = unit.upper()
+    if unit == "" or unit == "m" or up == "MIB":
+        return v
+    if unit == "g" or up == "GIB":
+        return v * 1024
+    if unit == "t" or up == "TIB":
+        return v * 1024 * 1024
+    from fractions import Fraction
+    mb = Fraction(1000, 1024) ** 2
+    if unit == "M" or up == "MB":
+        return int(v * mb)
+    if unit == "G" or up == "GB":
+        return int(v * mb * 1000)
+    if unit == "T" or up == "TB":
+        return int(v * mb * 1000 * 1000)
+    raise ValueError("Unknown unit '%s'" % unit)
 
 
 def die(msg: str, code: int = EXIT_FAILURE) -> None:

@@ -30,41 +30,47 @@ def _set_excl_tags(cd, insts: list) -> None:
                           if any(t.startswith(p + ":") for p in prefixes)]
 
 
-def process(cd, req) -> str:
+def process(cd, req, opts: alloc.AllocOptions = None) -> str:
+    if opts is None:
+        opts = alloc.AllocOptions()
     nodes = cd.nodes
     _set_excl_tags(cd, req.instances)
     kind = req.kind
     if kind == "allocate":
         inst = req.instances[0]
         inst.idx = len(cd.instances)
-        gdx, sol, log = alloc.alloc_best_group(cd, nodes, inst,
-                                               req.required_nodes,
-                                               req.group_name)
+        allowed = None
+        if req.group_name is not None:
+            allowed = [g.idx for g in cd.groups if g.name == req.group_name]
+            if not allowed:
+                return _answer(False, "Request failed: Unknown group '%s'"
+                               % req.group_name, [])
+        gdx, sol, log = alloc.find_best_group(cd, nodes, cd.instances, inst,
+                                              req.required_nodes, opts,
+                                              allowed)
         if sol is None:
             return _answer(False, "Request failed: " + ", ".join(log), [])
         info = "Request successful: Selected group: %s, %s" % (
             cd.groups[gdx].name, ", ".join(log))
         return _answer(True, info, [nodes[x].name for x in sol.best[1]])
     if kind == "multi-allocate":
-        ok, bad = [], []
+        ok = []
         cur = list(nodes)
         all_insts = list(cd.instances)
         for inst in req.instances:
             inst.idx = len(all_insts)
-            gdx, sol, _ = alloc.alloc_best_group(cd, cur, inst,
-                                                 inst.required_nodes())
+            gdx, sol, log = alloc.find_best_group(cd, cur, all_insts, inst,
+                                                  inst.required_nodes(),
+                                                  opts)
             if sol is None:
-                bad.append(inst.name)
-                continue
+                return _answer(False, "Request failed: " + ", ".join(log),
+                               [])
             cur = alloc.apply_changes(cur, sol.best[0])
-            ni = inst.copy()
-            ni.pnode = sol.best[1][0]
-            ni.snode = sol.best[1][1] if len(sol.best[1]) > 1 else -1
-            all_insts.append(ni)
+            all_insts.append(sol.best[3])
             ok.append([inst.name, [cur[x].name for x in sol.best[1]]])
         info = ("Request successful: %d instances failed to allocate and %d"
-                " were allocated successfully" % (len(bad), len(ok)))
-        return _answer(True, info, [ok, bad])
+                " were allocated successfully" % (0, len(ok)))
+        return _answer(True, info, [ok, []])
     if kind == "relocate":
         raw = req.raw
         byname = {n.name: n.idx for n in nodes}
@@ -87,11 +93,12 @@ def process(cd, req) -> str:
         return _answer(True, info, [moved, failed, jobs])
     if kind == "change-group":
         raw = req.raw
-        names = list(raw.get("instances", []))
-        failed = [[n, "no groups for evacuation"] for n in names]
+        moved, failed, jobs = alloc.change_group(
+            cd, list(raw.get("instances", [])),
+            list(raw.get("target_groups", [])), opts)
         info = ("Request successful: %d instances failed to move and %d were"
-                " moved successfully" % (len(failed), 0))
-        return _answer(True, info, [[], failed, []])
+                " moved successfully" % (len(failed), len(moved)))
+        return _answer(True, info, [moved, failed, jobs])
     return _answer(False, "Request type '%s' not supported" % kind, [])
 
 
@@ -116,7 +123,10 @@ def main(argv=None) -> None:
     if opts.get("save"):
         with open(opts["save"] + ".pre-ialloc", "w") as fh:
             fh.write(loader.serialize_cluster(cd) + "\n")
-    sys.stdout.write(process(cd, req) + "\n")
+    aopts = alloc.AllocOptions(
+        capacity=not opts.get("no_capacity_checks"),
+        force=bool(opts.get("ignore_soft")))
+    sys.stdout.write(process(cd, req, aopts) + "\n")
     sys.exit(EXIT_SUCCESS)
 
 

@@ -125,7 +125,6 @@ def format_cmds(jobsets: list, names: list) -> str:
 
 def run_balance(cd, gdx: int, opts: dict, out) -> tuple:
     """Runs the balancing rounds; returns (initial table, final table)."""
-    verbose = opts["verbose"]
     nodes = cd.nodes
     gnodes = [n.idx for n in nodes if n.group == gdx]
     gset = set(gnodes)

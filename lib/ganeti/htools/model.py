@@ -21,10 +21,11 @@ FAIL_CPU = "FailCPU"
 FAIL_N1 = "FailN1"
 FAIL_TAGS = "FailTags"
 FAIL_MIG = "FailMig"
+FAIL_DISK_COUNT = "FailDiskCount"
 FAIL_SPINDLES = "FailSpindles"
 FAIL_INTERNAL = "FailInternal"
 FAIL_MODES = (FAIL_MEM, FAIL_DISK, FAIL_CPU, FAIL_N1, FAIL_TAGS, FAIL_MIG,
-              FAIL_SPINDLES, FAIL_INTERNAL)
+              FAIL_DISK_COUNT, FAIL_SPINDLES, FAIL_INTERNAL)
 
 # disk templates
 DT_DISKLESS = "diskless"

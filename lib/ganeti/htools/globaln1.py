@@ -1,0 +1,185 @@
+"""Global N+1 redundancy: can every node fail without losing an instance?
+
+Owns the capacity check that hail and hspace apply to every allocation
+candidate (unless ``--no-capacity-checks``): for each online node, fail
+over its DRBD instances to their secondaries, move its shared-storage
+instances to other nodes of its group and re-create its other instances
+(largest memory first) on the best other node of its group, all ignoring
+soft limits.  A state is redundant when that works for every online node.
+
+``Checker`` answers the question for a base state plus the two or three
+nodes an allocation changes, re-simulating only the nodes whose outcome can
+depend on the changed ones; a node whose re-created instances all fit on
+one untouched node (a "witness") needs no simulation at all.
+
+It never prints and never changes the nodes it is given.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ganeti.htools import balance, metrics
+from ganeti.htools.model import (
+    DT_DRBD,
+    MIRROR_EXTERNAL,
+    Instance,
+    check_migration,
+    inst_matches_policy,
+)
+
+
+def _movable(inst: Instance) -> bool:
+    return inst.mirror_type() == MIRROR_EXTERNAL
+
+
+def _failover(nl: list, inst: Instance) -> bool:
+    """Fails ``inst`` over in ``nl`` (in place), forcing the new primary."""
+    if inst.snode < 0:
+        return False
+    res = balance.apply_move(nl, inst, (balance.FAILOVER,), True)
+    if isinstance(res, str):
+        return False
+    for idx, _, new in res[0]:
+        nl[idx] = new
+    return True
+
+
+def _best_target(
+    nl: list, inst: Instance, targets: list, stats, vals, move_from: Optional[int] = None
+):
+    """The best-scoring target accepting ``inst`` (soft limits ignored).
+
+    Returns (target idx, new target node, new source node) or None.  On
+    equal scores the later target wins, as in allocation.
+    """
+    best = None
+    best_score = 0.0
+    src_change = None
+    if move_from is not None:
+        src_new = nl[move_from].remove_pri(inst)
+        src_change = (vals[move_from], metrics.node_values(src_new), not nl[move_from].offline)
+    for t in targets:
+        tgt = nl[t]
+        if inst_matches_policy(inst, tgt.ipolicy, tgt.excl_storage):
+            continue
+        if move_from is not None and check_migration(nl[move_from], tgt):
+            continue
+        new_t = tgt.add_pri(inst, True)
+        if isinstance(new_t, str):
+            continue
+        changes = [(vals[t], metrics.node_values(new_t), not tgt.offline)]
+        if src_change is not None:
+            changes.insert(0, src_change)
+        score = metrics.score_after(stats, changes)
+        if best is None or not best_score < score:
+            best = (t, new_t, src_new if move_from is not None else None)
+            best_score = score
+    return best
+
+
+def can_evacuate(nodes: list, insts: list, m: int) -> bool:
+    """Exact simulation of the failure of node ``m``."""
+    node = nodes[m]
+    drbd = []
+    shared = []
+    other = []
+    for i in node.plist:
+        inst = insts[i]
+        if inst.disk_template == DT_DRBD:
+            drbd.append(inst)
+        elif _movable(inst):
+            shared.append(inst)
+        else:
+            other.append(inst)
+    nl = list(nodes)
+    for inst in drbd:
+        if not _failover(nl, inst):
+            return False
+    if not shared and not other:
+        return True
+    grp = node.group
+    targets = [x for x in range(len(nl)) if nl[x].group == grp and x != m]
+    other.sort(key=lambda i: (-i.mem, -i.idx))
+    if not shared and _witness(nl, targets, other) is not None:
+        return True
+    stats = metrics.ClusterStats.from_nodes(nl)
+    vals = [metrics.node_values(n) for n in nl]
+    for inst in shared:
+        res = _best_target(nl, inst, targets, stats, vals, move_from=m)
+        if res is None:
+            return False
+        t, new_t, new_src = res
+        for x, new in ((m, new_src), (t, new_t)):
+            nv = metrics.node_values(new)
+            stats.update_values(vals[x], nv, not nl[x].offline)
+            vals[x] = nv
+            nl[x] = new
+    for inst in other:
+        res = _best_target(nl, inst, targets, stats, vals)
+        if res is None:
+            return False
+        t, new_t, _ = res
+        nv = metrics.node_values(new_t)
+        stats.update_values(vals[t], nv, not nl[t].offline)
+        vals[t] = nv
+        nl[t] = new_t
+    return True
+
+
+def _witness(nl: list, targets: list, insts: list) -> Optional[int]:
+    """A target that can take all of ``insts`` at once, if any.
+
+    When one exists, every re-creation step has at least that target, so
+    the outcome does not depend on which targets the scores choose.
+    """
+    mem = 0
+    dsk = 0
+    for inst in insts:
+        if inst.uses_memory():
+            mem += inst.mem
+        if inst.uses_local_storage():
+            dsk += inst.dsk
+    for t in targets:
+        n = nl[t]
+        if n.excl_storage:
+            continue
+        if n.unallocated_mem() - mem <= 0:
+            continue
+        if dsk and n.f_dsk - dsk <= 0:
+            continue
+        ok = True
+        for inst in insts:
+            if inst_matches_policy(inst, n.ipolicy, n.excl_storage):
+                ok = False
+                break
+        if ok:
+            return t
+    return None
+
+
+def redundant(nodes: list, insts: list, accept_existing: bool = False) -> bool:
+    """Whether every online node of ``nodes`` can fail (exact, slow)."""
+    for m, n in enumerate(nodes):
+        if n.offline:
+            continue
+        if accept_existing and n.fail_n1:
+            continue
+        if not can_evacuate(nodes, insts, m):
+            return False
+    return True
+
+
+def redundant_after(
+    nodes: list, insts: list, changes: list, inst: Instance, accept_existing: bool = False
+) -> bool:
+    """Whether the state after an allocation is redundant."""
+    nl = list(nodes)
+    for idx, _, new in changes:
+        nl[idx] = new
+    il = list(insts)
+    if inst.idx == len(il):
+        il.append(inst)
+    else:
+        il[inst.idx] = inst
+    return redundant(nl, il, accept_existing)
