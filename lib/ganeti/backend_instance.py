@@ -762,9 +762,17 @@ def migration_info(instance: dict) -> Any:
     return _hv_call(ninst, "migration_info", ninst.inst)
 
 
+def _ext_mirrored(ninst: NodeInstance) -> bool:
+    return any(d.dev_type in constants.DTS_EXT_MIRROR for d in ninst.disks)
+
+
 @_procedure
 def accept_instance(instance: dict, info: Any, target: str) -> None:
+    """Prepares to receive a migration; shared disks get their links here first."""
     ninst = NodeInstance(instance)
+    if _ext_mirrored(ninst):
+        # nothing assembled these disks on this node: the hypervisor needs the links
+        _gather_and_link(ninst)
     _hv_call(ninst, "accept_instance", ninst.inst, info, target)
 
 
@@ -772,6 +780,8 @@ def accept_instance(instance: dict, info: Any, target: str) -> None:
 def instance_finalize_migration_dst(instance: dict, info: Any, success: bool) -> None:
     ninst = NodeInstance(instance)
     _hv_call(ninst, "finalize_migration_dst", ninst.inst, info, bool(success))
+    if not success and _ext_mirrored(ninst):
+        devlinks.remove_links(ninst.name, len(ninst.disks))
 
 
 @_procedure

@@ -43,6 +43,7 @@ def init_cluster(opts: Any, args: list[str]) -> int:
         ("backend", beparams, constants.BES_PARAMETER_TYPES),
         ("nic", nicparams, constants.NICS_PARAMETER_TYPES),
         ("node", ndparams, constants.NDS_PARAMETER_TYPES),
+        *[("hypervisor", values, constants.HVS_PARAMETER_TYPES) for values in hvparams.values()],
     ):
         try:
             cli_opts.convert_param_types(values, types)
