@@ -794,6 +794,8 @@ def instance_migrate(cluster_name: str, instance: dict, target: str, live: bool)
 def instance_finalize_migration_src(instance: dict, success: bool, live: bool) -> None:
     ninst = NodeInstance(instance)
     _hv_call(ninst, "finalize_migration_source", ninst.inst, bool(success), bool(live))
+    if success and _ext_mirrored(ninst):
+        devlinks.remove_links(ninst.name, len(ninst.disks))
 
 
 @_procedure
