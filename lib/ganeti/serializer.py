@@ -46,7 +46,13 @@ def use_fast_backend() -> bool:
     opts = orjson.OPT_NON_STR_KEYS
 
     def fast_dump_bytes(data: Any) -> bytes:
-        return orjson.dumps(data, default=_default, option=opts)
+        out = orjson.dumps(data, default=_default, option=opts)
+        if len(out) < 65536:
+            # orjson's result keeps its working buffer (8 KiB at least); an
+            # exact-size copy matters wherever results are kept (job
+            # snapshots, config objects), and costs next to nothing
+            return memoryview(out).tobytes()
+        return out
 
     dump_bytes = fast_dump_bytes
     load = orjson.loads

@@ -31,7 +31,7 @@ _JOURNAL_RE = re.compile(r"^journal\.(\d+)$")
 _JOB_FILE_RE = re.compile(r"^job-(\d+)$")
 
 # A generation is checkpointed once it holds this many bytes.
-CHECKPOINT_BYTES = 8 * 1024 * 1024
+CHECKPOINT_BYTES = 2 * 1024 * 1024
 
 _libc = None
 
