@@ -403,6 +403,21 @@ def test_failover_shutdown_failure(h):
     assert any("proceeding anyway" in m for m in h.cbs.messages)
 
 
+def test_failover_cleanup_still_needs_a_target(h, monkeypatch):
+    from ganeti import iallocator
+
+    def run(self, name, validate=True):
+        self.success, self.info, self.result = True, "ok", [N3]
+        return self.result
+
+    monkeypatch.setattr(iallocator.IAllocator, "run", run)
+    create(h, "web.example.com")
+    h.run("OpInstanceFailover", instance_name="web", cleanup=True)
+    assert _primary(h, "web.example.com") == N3
+    env = [x for x in h.hooks if x[0] == "instance-failover"][0][3]
+    assert env["GANETI_FAILOVER_CLEANUP"] == "True"
+
+
 def test_allow_failover_falls_back_for_a_stopped_instance(h):
     create(h, "down.example.com", start=False)
     h.run("OpInstanceMigrate", instance_name="down", target_node="node3", allow_failover=True)

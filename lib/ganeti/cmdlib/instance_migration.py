@@ -190,7 +190,7 @@ class _MoveInstanceLU(LogicalUnit):
         """Target of an externally mirrored instance: given, or from an iallocator."""
         op = self.op
         inst = self.instance
-        if self.cleanup and op.target_node_uuid is None:
+        if self.cleanup and not self.failover and op.target_node_uuid is None:
             self.target_node = None  # cleanup looks for the instance on every locked node
             return
         if op.target_node_uuid is not None and op.iallocator:
