@@ -47,8 +47,9 @@ def master():
     pathutils.set_root(root)
     m = Master(root, node_name=N1, make_config=False)
     m.start()
-    # masterd -f logs every failed RPC to its stderr pipe: keep it drained
-    threading.Thread(target=m.proc.stderr.read, daemon=True).start()
+    if m.proc.stderr is not None:
+        # masterd -f logs every failed RPC to its stderr: keep a pipe drained
+        threading.Thread(target=m.proc.stderr.read, daemon=True).start()
     try:
         yield m
     finally:
