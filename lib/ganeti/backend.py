@@ -311,11 +311,21 @@ def write_ssconf_files(values: dict[str, Any]) -> None:
     lock_fd = os.open(pathutils.SSCONF_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        changed = False
         for key, value in prepared.items():
-            uio.write_file(
-                pathutils.ssconf_file(key), value, mode=constants.SS_FILE_PERMS, dir_fsync=False
-            )
-        uio.fsync_dir(pathutils.DATA_DIR)
+            path = pathutils.ssconf_file(key)
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    if fh.read() == value:
+                        continue
+            except (OSError, UnicodeDecodeError):
+                pass
+            # ssconf is derived data the master rewrites on every change:
+            # atomic renames, one flush for the lot
+            uio.write_file(path, value, mode=constants.SS_FILE_PERMS, fsync=False)
+            changed = True
+        if changed:
+            uio.syncfs(pathutils.DATA_DIR)
     finally:
         os.close(lock_fd)
 

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import masterd_helper
@@ -92,9 +91,7 @@ class RapiSetup:
         return "https" if self.ssl else "http"
 
     def start(self) -> None:
-        self.master.start()
-        # masterd -f logs to its stderr pipe too: keep it drained
-        threading.Thread(target=self.master.proc.stderr.read, daemon=True).start()
+        self.master.start()  # its stderr goes to a file (masterd_helper)
         self.start_rapi()
 
     def start_rapi(self, timeout: float = 15.0) -> None:

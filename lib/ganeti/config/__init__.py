@@ -23,7 +23,7 @@ import time
 from typing import Any, Callable
 
 from ganeti import constants, errors, objects, pathutils, serializer
-from ganeti.config.common import KINDS, NameIndex, locked
+from ganeti.config.common import KINDS, NameIndex, defer_until_unlocked, locked
 from ganeti.config.instances import InstancesMixin
 from ganeti.config.nodes import NodesMixin
 from ganeti.config.reservations import ReservationsMixin
@@ -242,7 +242,9 @@ class ConfigWriter(NodesMixin, InstancesMixin, ReservationsMixin):
         self._last_bytes = payload
         if self._save_hook is not None and not self._offline:
             try:
-                self._save_hook(payload, dict(self._ssconf_values()))
+                waiter = self._save_hook(payload, dict(self._ssconf_values()))
+                if callable(waiter):
+                    defer_until_unlocked(waiter)
             except Exception as err:  # pylint: disable=broad-except
                 logging.exception("Configuration save hook failed")
                 if feedback_fn:
@@ -253,7 +255,9 @@ class ConfigWriter(NodesMixin, InstancesMixin, ReservationsMixin):
         """Calls ``fn(config_bytes, ssconf_values)`` after every save.
 
         The hook runs under the configuration lock, so saves reach it in
-        order; it must not call back into this ConfigWriter's writers.
+        order; it must not call back into this ConfigWriter's writers.  It
+        may return a callable, which the saving thread calls once it has
+        left the lock (to wait for a distribution that batches saves).
         """
         self._save_hook = fn
 

@@ -5,6 +5,7 @@ Owns no configuration state of its own; must never do I/O.
 """
 
 import functools
+import threading
 from typing import Any, Callable
 
 from ganeti import errors
@@ -15,13 +16,38 @@ MAX_GENERATE_TRIES = 64
 KINDS = ("nodes", "nodegroups", "instances", "networks", "disks", "filters")
 
 
+_tls = threading.local()
+
+
+def defer_until_unlocked(fn: Callable[[], Any]) -> None:
+    """Runs ``fn()`` once this thread leaves its outermost locked method.
+
+    Used for waits that must not hold the configuration lock (e.g. until
+    a save reached the master candidates).
+    """
+    pending = getattr(_tls, "pending", None)
+    if pending is None:
+        fn()
+    else:
+        pending.append(fn)
+
+
 def locked(fn: Callable) -> Callable:
     """Runs the method under the ConfigWriter's (re-entrant) lock."""
 
     @functools.wraps(fn)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            return fn(self, *args, **kwargs)
+        outermost = getattr(_tls, "pending", None) is None
+        if outermost:
+            _tls.pending = []
+        try:
+            with self._lock:
+                return fn(self, *args, **kwargs)
+        finally:
+            if outermost:
+                pending, _tls.pending = _tls.pending, None
+                for deferred in pending:
+                    deferred()
 
     return wrapper
 

@@ -16,7 +16,6 @@ ends at the last committed state of every job.
 It must never decide job semantics (statuses, priorities): the queue does.
 """
 
-import ctypes
 import logging
 import os
 import re
@@ -33,25 +32,10 @@ _JOB_FILE_RE = re.compile(r"^job-(\d+)$")
 # A generation is checkpointed once it holds this many bytes.
 CHECKPOINT_BYTES = 2 * 1024 * 1024
 
-_libc = None
-
 
 def syncfs(path: str) -> None:
-    """Flushes the file system holding ``path`` (syncfs, else sync)."""
-    global _libc
-    if _libc is None:
-        try:
-            _libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        except OSError:
-            _libc = False
-    if _libc:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            if _libc.syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    os.sync()
+    """Flushes the file system holding ``path`` (see utils.io.syncfs)."""
+    uio.syncfs(path)
 
 
 def job_file_path(job_id: int) -> str:

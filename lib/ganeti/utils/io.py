@@ -159,3 +159,30 @@ def append_file(path: str, data: str, sync: Callable | None = None) -> None:
     """Appends ``data`` to a log-like file."""
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(data)
+
+
+_LIBC = None
+
+
+def syncfs(path: str) -> None:
+    """Flushes the whole file system holding ``path`` (syncfs, else sync).
+
+    One call makes every earlier write there durable: cheaper than an fsync
+    per file when many small files were written.
+    """
+    global _LIBC  # pylint: disable=global-statement
+    if _LIBC is None:
+        import ctypes
+
+        try:
+            _LIBC = ctypes.CDLL("libc.so.6", use_errno=True)
+        except OSError:
+            _LIBC = False
+    if _LIBC:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            if _LIBC.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    os.sync()
