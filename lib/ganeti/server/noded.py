@@ -311,3 +311,6 @@ def _iallocator_runner(name: str, idata: str, params: Any = None) -> str:
 
 
 PROCEDURES["iallocator_runner"] = _iallocator_runner
+from ganeti import backend_node  # noqa: E402
+
+PROCEDURES.update(backend_node.PROCEDURES)
