@@ -23,6 +23,7 @@ import time
 from typing import Any, Callable
 
 from ganeti import constants, errors, objects, pathutils, serializer
+from ganeti.config.flusher import ConfigFlusher
 from ganeti.config.common import KINDS, NameIndex, defer_until_unlocked, locked
 from ganeti.config.instances import InstancesMixin
 from ganeti.config.nodes import NodesMixin
@@ -84,6 +85,8 @@ class ConfigWriter(NodesMixin, InstancesMixin, ReservationsMixin):
         self._init_reservations()
         self._ssconf_cache: tuple[Any, dict[str, str]] | None = None
         self._last_bytes: bytes | None = None
+        self._hook_error: BaseException | None = None
+        self._flusher = ConfigFlusher(self._flush)
         self._load(accept_foreign)
 
     # --- loading ---------------------------------------------------------
@@ -210,6 +213,12 @@ class ConfigWriter(NodesMixin, InstancesMixin, ReservationsMixin):
         return serializer.dump_bytes(top)
 
     def _write_config(self, feedback_fn: FeedbackFn = None) -> None:
+        """Serializes the new state and has it written durably.
+
+        The write itself happens in the flusher thread (one write for all
+        saves made meanwhile); the saving thread waits for it once it has
+        left the configuration lock.
+        """
         data = self._data
         old = (data.serial_no, data.mtime)
         data.serial_no = (data.serial_no or 0) + 1
@@ -221,12 +230,26 @@ class ConfigWriter(NodesMixin, InstancesMixin, ReservationsMixin):
             raise errors.ConfigurationError(
                 "Cannot serialize the configuration: %s" % err
             ) from None
+        self._last_bytes = payload
+        ssconf = None
+        if self._save_hook is not None and not self._offline:
+            ssconf = dict(self._ssconf_values())
+        ticket = self._flusher.submit(payload, ssconf)
+
+        def wait() -> None:
+            self._flusher.wait(ticket)
+            if self._hook_error is not None and feedback_fn:
+                feedback_fn("Warning: distributing the configuration failed: %s" % self._hook_error)
+
+        defer_until_unlocked(wait)
+
+    def _flush(self, payload: bytes, ssconf: dict | None) -> None:
+        """Writes ``payload`` atomically with fsync, then runs the save hook."""
         try:
             current = self._stat_id(os.stat(self._cfg_file))
         except OSError:
             current = None
         if current != self._file_id:
-            data.serial_no, data.mtime = old
             raise errors.ConfigurationError(
                 "The configuration file %s has been modified since the last write,"
                 " cannot update" % self._cfg_file
@@ -235,29 +258,27 @@ class ConfigWriter(NodesMixin, InstancesMixin, ReservationsMixin):
             utils_io.write_file(self._cfg_file, payload, mode=CONFIG_FILE_MODE)
             self._file_id = self._stat_id(os.stat(self._cfg_file))
         except OSError as err:
-            data.serial_no, data.mtime = old
             raise errors.ConfigurationError(
                 "Cannot write configuration file %s: %s" % (self._cfg_file, err)
             ) from None
-        self._last_bytes = payload
-        if self._save_hook is not None and not self._offline:
+        self._hook_error = None
+        hook = self._save_hook
+        if hook is not None and ssconf is not None:
             try:
-                waiter = self._save_hook(payload, dict(self._ssconf_values()))
+                waiter = hook(payload, ssconf)
                 if callable(waiter):
-                    defer_until_unlocked(waiter)
+                    waiter()
             except Exception as err:  # pylint: disable=broad-except
                 logging.exception("Configuration save hook failed")
-                if feedback_fn:
-                    feedback_fn("Warning: distributing the configuration failed: %s" % err)
+                self._hook_error = err
 
     @locked
     def set_save_hook(self, fn: SaveHook | None) -> None:
         """Calls ``fn(config_bytes, ssconf_values)`` after every save.
 
-        The hook runs under the configuration lock, so saves reach it in
-        order; it must not call back into this ConfigWriter's writers.  It
-        may return a callable, which the saving thread calls once it has
-        left the lock (to wait for a distribution that batches saves).
+        The hook runs in the flusher thread after each durable write, with
+        the newest state (saves made meanwhile are coalesced); it may read
+        the configuration, and may return a callable it then waits on.
         """
         self._save_hook = fn
 
