@@ -208,6 +208,24 @@ def test_create_no_install_does_not_start(h):
     assert "instance_os_add" not in names and "instance_start" not in names
 
 
+def test_create_no_start_leaves_disks_inactive(h):
+    create(h, disk_template="file", disks=[{"size": 16}], start=False)
+    inst = h.cfg.get_instance_info_by_name("inst1.example.com")
+    assert inst.admin_state == constants.ADMINST_DOWN
+    assert not inst.disks_active
+    names = [c[0] for c in h.rpc.calls]
+    # the OS was installed, then the disks were shut down, and nothing started
+    assert "instance_os_add" in names and "instance_start" not in names
+    assert names.index("blockdev_shutdown") > names.index("instance_os_add")
+    (disk,) = h.cfg.get_instance_disks(inst.uuid)
+    assert h.nodes.disks["node2.example.com"] == {disk.logical_id[1]}
+    # the same without the install, and the started instance keeps them active
+    create(h, "inst2.example.com", disk_template="file", disks=[{"size": 16}], no_install=True)
+    assert not h.cfg.get_instance_info_by_name("inst2.example.com").disks_active
+    create(h, "inst3.example.com", disk_template="file", disks=[{"size": 16}])
+    assert h.cfg.get_instance_info_by_name("inst3.example.com").disks_active
+
+
 def test_create_refuses_bad_input_and_leaves_nothing(h):
     create(h, "taken.example.com")
     _refused(h, errors.OpPrereqError, errors.ECODE_EXISTS, "already in the cluster",

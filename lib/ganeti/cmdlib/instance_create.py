@@ -530,7 +530,11 @@ class LUInstanceCreate(LogicalUnit):
                 "Could not add os for instance %s on node %s"
                 % (op.instance_name, cfg.get_node_name(self.pnode_uuid))
             )
-        if op.start:
+        if not op.start:
+            # as Ganeti: an instance that is not started keeps no active disks
+            if disks:
+                iu.shutdown_disks(self, cfg.get_instance_info(inst.uuid))
+        else:
             if not up_now:
                 cfg.mark_instance_up(inst.uuid)
             feedback_fn("* starting instance...")
