@@ -520,6 +520,10 @@ class LUInstanceCreate(LogicalUnit):
             feedback_fn("adding disks to cluster config")
         # the instance is in the configuration: its lock stays
         self.remove_locks.pop(locking.LEVEL_INSTANCE, None)
+        # its resources are accounted for in the configuration now: as
+        # Ganeti, let other creations on these nodes go ahead
+        if self.glm.is_owned(locking.LEVEL_NODE_RES):
+            self.glm.release(locking.LEVEL_NODE_RES)
         self.instance = inst
         if installs:
             feedback_fn("* running the instance OS create scripts...")
