@@ -432,3 +432,58 @@ def test_show_ispecs_cmd(env, capsys):
     assert out.startswith("gnt-cluster init --ipolicy-std-specs=cpu-count=1,disk-count=1,")
     assert "--ipolicy-bounds-specs=min:cpu-count=1," in out and "/max:cpu-count=8," in out
     assert out.endswith(" cluster.example.com\n")
+
+
+def _verify_disks_jobs(env, *group_results):
+    """OP_CLUSTER_VERIFY_DISKS makes one job per group with these results."""
+
+    def verify(op):
+        from ganeti import opcodes
+
+        ids = []
+        for idx, result in enumerate(group_results):
+            job_id = env._new_job([opcodes.OpGroupVerifyDisks(group_name="g%d" % idx)])
+            env.jobs[job_id] = ("success", [result], [])
+            ids.append([True, job_id])
+        return "success", [{"jobs": ids}], []
+
+    env.scripts["OP_CLUSTER_VERIFY_DISKS"] = verify
+
+
+def test_verify_disks_messages(env, capsys):
+    _verify_disks_jobs(env, [{}, [], {}])
+    rc, out, _ = run(capsys, "verify-disks")
+    assert rc == 0 and "No disks need to be activated." in out
+    env.jobs.clear()
+    env.submitted.clear()
+    _verify_disks_jobs(
+        env,
+        [
+            {"node3": "Connection refused"},
+            ["inst1", "inst2"],
+            {"inst2": [["node2", "xenvg/disk0"], ["node3", "xenvg/disk1"]]},
+        ],
+        [{}, [], {"inst9": [["node3", "/srv/ganeti/file-storage/inst9/disk0"]]}],
+    )
+    rc, out, _ = run(capsys, "verify-disks", "--node-group", "default")
+    assert rc == 1
+    assert env.submitted[0][0].group_name == "default"
+    lines = out.splitlines()
+    for expected in (
+        "Error gathering data on node node3: Connection refused",
+        "You need to fix these nodes first before fixing instances",
+        "Activating disks for instance 'inst1'",
+        "Instance inst2 has missing logical volumes:",
+        "\tnode2 /dev/xenvg/disk0",
+        "\tbroken node node3 /dev/xenvg/disk1",
+        "You need to replace or recreate disks for all the above instances if this message"
+        " persists after fixing broken nodes.",
+    ):
+        assert expected in lines, (expected, lines)
+    # an instance with missing disks is not activated; activation jobs ran for the rest
+    activated = [
+        ops[0].instance_name for ops in env.submitted if ops[0].OP_ID.endswith("ACTIVATE_DISKS")
+    ]
+    assert activated == ["inst1"]
+    # a file path is printed as it is; the second group had no broken node
+    assert "\tnode3 /srv/ganeti/file-storage/inst9/disk0" in lines

@@ -612,13 +612,6 @@ def test_renew_ssh_keys_refused(h):
         h.run("OpClusterRenewCrypto", renew_ssh_keys=True)
 
 
-def test_verify_disks_without_group_support(h, monkeypatch):
-    from ganeti import cmdlib
-
-    monkeypatch.delattr(cmdlib, "LUGroupVerifyDisks", raising=False)
-    assert h.run("OpClusterVerifyDisks") == {"jobs": []}
-
-
 def test_ancillary_files(h):
     cluster = h.cfg.get_cluster_info()
     files_all, files_opt, files_mc, files_vm = cluster_ops.ancillary_files(

@@ -415,13 +415,14 @@ def verify_disks(opts: Any, args: list[str]) -> int:
             retcode = constants.EXIT_FAILURE
             continue
         bad_nodes, instances, missing = job_result[0]
-        for node, text in sorted((bad_nodes or {}).items()):
+        bad_nodes, missing = bad_nodes or {}, missing or {}
+        for node, text in sorted(bad_nodes.items()):
             cli.to_stdout("Error gathering data on node %s: %s", node, str(text)[-400:])
             retcode = constants.EXIT_FAILURE
         if bad_nodes:
             cli.to_stdout("You need to fix these nodes first before fixing instances")
         for iname in instances or []:
-            if iname in (missing or {}):
+            if iname in missing:
                 continue
             op = opcodes.OpInstanceActivateDisks(instance_name=iname)
             try:
@@ -432,11 +433,24 @@ def verify_disks(opts: Any, args: list[str]) -> int:
                     "Error activating disks for instance %s: %s", iname, cli.format_error(err)[1]
                 )
                 retcode = constants.EXIT_FAILURE
-        for iname, ival in sorted((missing or {}).items()):
+        for iname, ival in sorted(missing.items()):
+            if all(node in bad_nodes for node, _ in ival):
+                cli.to_stdout("Instance %s cannot be verified as it lives on broken nodes", iname)
+                continue
             cli.to_stdout("Instance %s has missing logical volumes:", iname)
-            for node, vol in ival:
-                cli.to_stdout("\t%s /dev/%s", node, vol)
-        if not (bad_nodes or instances or missing):
+            for node, vol in sorted(ival):
+                where = "/dev/%s" % vol if not vol.startswith("/") else vol
+                if node in bad_nodes:
+                    cli.to_stdout("\tbroken node %s %s", node, where)
+                else:
+                    cli.to_stdout("\t%s %s", node, where)
+        if missing:
+            cli.to_stdout(
+                "You need to replace or recreate disks for all the above instances if this"
+                " message persists after fixing broken nodes."
+            )
+            retcode = constants.EXIT_FAILURE
+        elif not instances:
             cli.to_stdout("No disks need to be activated.")
     return retcode
 

@@ -29,6 +29,7 @@ from ganeti.cmdlib.cluster_ops import (  # noqa: F401
     LUClusterVerifyDisks,
 )
 from ganeti.cmdlib.cluster_verify import LUClusterVerifyConfig, LUClusterVerifyGroup  # noqa: F401
+from ganeti.cmdlib.group_verify import LUGroupVerifyDisks  # noqa: F401
 from ganeti.cmdlib.instance_create import LUInstanceCreate  # noqa: F401
 from ganeti.cmdlib.instance_ops import (  # noqa: F401
     LUInstanceActivateDisks,

@@ -255,14 +255,6 @@ class LUClusterVerifyDisks(NoHooksLU):
         self.share_locks[locking.LEVEL_NODEGROUP] = 1
 
     def exec(self, feedback_fn: FeedbackFn) -> ResultWithJobs:
-        from ganeti import cmdlib
-
-        if not hasattr(cmdlib, "LUGroupVerifyDisks"):
-            # without group disk verification there is nothing to check yet;
-            # with no instance there is nothing to activate either
-            if self.cfg.get_instance_list():
-                self.log_warning("Group disk verification is not available on this master")
-            return ResultWithJobs([])
         names = sorted(self.cfg.get_node_group(u).name for u in self.group_uuids)
         return ResultWithJobs(
             [
