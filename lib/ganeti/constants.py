@@ -1329,3 +1329,8 @@ HV_KVM_MIGRATION_VALID_STATUSES = frozenset([HV_MIGRATION_COMPLETED, HV_MIGRATIO
 VNC_BASE_PORT = 5900
 SOCAT_PATH = "/usr/bin/socat"
 SOCAT_ESCAPE_CODE = "0x1d"
+
+# storage unit operations (gnt-node modify-storage / repair-storage)
+SO_FIX_CONSISTENCY = "fix-consistency"
+MODIFIABLE_STORAGE_FIELDS = {ST_LVM_PV: frozenset([SF_ALLOCATABLE])}
+VALID_STORAGE_OPERATIONS = {ST_LVM_VG: frozenset([SO_FIX_CONSISTENCY])}

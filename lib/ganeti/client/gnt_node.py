@@ -463,6 +463,9 @@ commands = {
 from ganeti.client import gnt_instance_migrate  # noqa: E402  (migrate, failover)
 
 commands.update(gnt_instance_migrate.NODE_COMMANDS)
+from ganeti.client import gnt_node_storage  # noqa: E402  (volumes, *-storage)
+
+commands.update(gnt_node_storage.COMMANDS)
 
 aliases = {"show": "info"}
 

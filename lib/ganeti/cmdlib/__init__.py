@@ -48,7 +48,12 @@ from ganeti.cmdlib.instance_ops import (  # noqa: F401
 from ganeti.cmdlib.instance_set_params import LUInstanceSetParams  # noqa: F401
 from ganeti.cmdlib.os import LUOsDiagnose  # noqa: F401
 from ganeti.cmdlib.instance_create import LUInstanceMultiAlloc  # noqa: F401
-from ganeti.cmdlib.node_storage import LUNodeQueryStorage, LUNodeQueryvols  # noqa: F401
+from ganeti.cmdlib.node_storage import (  # noqa: F401
+    LUNodeModifyStorage,
+    LUNodeQueryStorage,
+    LUNodeQueryvols,
+    LURepairNodeStorage,
+)
 from ganeti.cmdlib.instance_migration import (  # noqa: F401
     LUInstanceFailover,
     LUInstanceMigrate,

@@ -1,15 +1,19 @@
-"""What nodes store: OP_NODE_QUERYVOLS and OP_NODE_QUERY_STORAGE.
+"""What nodes store: OP_NODE_QUERYVOLS, OP_NODE_QUERY_STORAGE,
+OP_NODE_MODIFY_STORAGE and OP_REPAIR_NODE_STORAGE.
 
 Owns the logical volume and storage unit listings of ``gnt-node volumes``
-and ``gnt-node list-storage``: one parallel RPC to the online nodes asked,
+and ``gnt-node list-storage`` (one parallel RPC to the online nodes asked,
 rows in the requested field order, volumes mapped to the instances whose
-disks they are.  It must never change anything.
+disks they are), and the checks in front of a storage unit change or
+repair, which only the node's storage code carries out.  The listings
+must never change anything.
 """
 
 from typing import Any, Callable
 
 from ganeti import constants
 from ganeti import errors
+from ganeti import locking
 from ganeti.cmdlib.base import NoHooksLU
 
 _VOL_FIELDS = ("node", "phys", "vg", "name", "size", "instance")
@@ -155,3 +159,119 @@ class LUNodeQueryStorage(NoHooksLU):
                 values[constants.SF_TYPE] = self.storage_type
                 rows.append([values[f] for f in fields])
         return rows
+
+
+# --- modify, repair -----------------------------------------------------------------
+
+
+def check_storage_type_enabled(cluster: Any, storage_type: str) -> None:
+    """Refuses a storage type no enabled disk template uses (lvm-pv goes
+    with lvm-vg)."""
+    if storage_type == constants.ST_LVM_PV:
+        storage_type = constants.ST_LVM_VG
+    templates = [
+        t for t, st in constants.MAP_DISK_TEMPLATE_STORAGE_TYPE.items() if st == storage_type
+    ]
+    if not set(templates) & set(cluster.enabled_disk_templates or ()):
+        raise errors.OpPrereqError(
+            "Storage type '%s' is not enabled: enable one of the disk templates %s"
+            % (storage_type, ", ".join(sorted(templates)) or "(none)"),
+            errors.ECODE_STATE,
+        )
+
+
+def storage_type_args(cfg: Any, storage_type: str) -> list:
+    """The storage-type-specific arguments of the storage RPC calls."""
+    cluster = cfg.get_cluster_info()
+    if storage_type == constants.ST_FILE:
+        return [[cluster.file_storage_dir]]
+    if storage_type == constants.ST_SHARED_FILE:
+        return [[cluster.shared_file_storage_dir]]
+    return []
+
+
+class _NodeStorageLU(NoHooksLU):
+    """One storage unit of one node, under that node's lock."""
+
+    REQ_BGL = False
+
+    node_uuid = ""
+
+    def _expand_node(self) -> None:
+        from ganeti.cmdlib import instance_utils as iu
+
+        self.node_uuid, self.op.node_name = iu.expand_node(
+            self.cfg, self.op.node_name, self.op.node_uuid
+        )
+        self.op.node_uuid = self.node_uuid
+
+    def expand_names(self) -> None:
+        self.needed_locks = {locking.LEVEL_NODE: [self.node_uuid]}
+
+    def check_prereq(self) -> None:
+        check_storage_type_enabled(self.cfg.get_cluster_info(), self.op.storage_type)
+        node = self.cfg.get_node_info(self.node_uuid)
+        if node.offline:
+            raise errors.OpPrereqError(
+                "Can't operate on storage of the offline node %s" % node.name,
+                errors.ECODE_STATE,
+            )
+
+
+class LUNodeModifyStorage(_NodeStorageLU):
+    """OP_NODE_MODIFY_STORAGE: changes attributes of a storage unit (only the
+    ``allocatable`` flag of LVM physical volumes can change)."""
+
+    def check_arguments(self) -> None:
+        self._expand_node()
+        storage_type = self.op.storage_type
+        modifiable = constants.MODIFIABLE_STORAGE_FIELDS.get(storage_type)
+        if modifiable is None:
+            raise errors.OpPrereqError(
+                "Storage units of type '%s' can not be modified" % storage_type,
+                errors.ECODE_INVAL,
+            )
+        diff = set(self.op.changes or {}) - set(modifiable)
+        if diff:
+            raise errors.OpPrereqError(
+                "The following fields can not be modified for storage units of type"
+                " '%s': %s" % (storage_type, ", ".join(sorted(map(str, diff)))),
+                errors.ECODE_INVAL,
+            )
+
+    def exec(self, feedback_fn: Callable[..., None]) -> None:
+        result = self.rpc.call_storage_modify(
+            self.node_uuid,
+            self.op.storage_type,
+            storage_type_args(self.cfg, self.op.storage_type),
+            self.op.name,
+            self.op.changes,
+        )
+        result.raise_error(
+            "Failed to modify storage unit '%s' on %s" % (self.op.name, self.op.node_name)
+        )
+
+
+class LURepairNodeStorage(_NodeStorageLU):
+    """OP_REPAIR_NODE_STORAGE: repairs a storage unit (LVM volume groups)."""
+
+    def check_arguments(self) -> None:
+        self._expand_node()
+        operations = constants.VALID_STORAGE_OPERATIONS.get(self.op.storage_type, ())
+        if constants.SO_FIX_CONSISTENCY not in operations:
+            raise errors.OpPrereqError(
+                "Storage units of type '%s' can not be repaired" % self.op.storage_type,
+                errors.ECODE_INVAL,
+            )
+
+    def exec(self, feedback_fn: Callable[..., None]) -> None:
+        result = self.rpc.call_storage_execute(
+            self.node_uuid,
+            self.op.storage_type,
+            storage_type_args(self.cfg, self.op.storage_type),
+            self.op.name,
+            constants.SO_FIX_CONSISTENCY,
+        )
+        result.raise_error(
+            "Failed to repair storage unit '%s' on %s" % (self.op.name, self.op.node_name)
+        )
