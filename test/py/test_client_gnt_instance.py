@@ -8,7 +8,7 @@ results are what each test says.
 import pytest
 
 from ganeti import cli, constants, errors, opcodes
-from ganeti.client import gnt_instance, gnt_os
+from ganeti.client import gnt_instance, gnt_instance_info, gnt_instance_modify, gnt_os
 
 INSTANCES = [
     # name, pnode, snodes, tags
@@ -183,11 +183,11 @@ def test_modify_mods_conversion(fake, capsys):
     assert op["nics"] == [["remove", 1, {}], ["add", -1, {"mac": "generate"}]]
     assert op["beparams"] == {"maxmem": 512}
     assert " - be/maxmem -> 512" in out and " - disk/1 -> add:size=1024,mode=rw" in out
-    assert gnt_instance._convert_mods([("eth0", {"ip": "none"})]) == [
+    assert gnt_instance_modify._convert_mods([("eth0", {"ip": "none"})]) == [
         ["modify", "eth0", {"ip": "none"}]
     ]  # fmt: skip
     with pytest.raises(errors.OpPrereqError, match="Not accepting parameters on removal"):
-        gnt_instance._convert_mods([("0", {"remove": True, "mode": "ro"})])
+        gnt_instance_modify._convert_mods([("0", {"remove": True, "mode": "ro"})])
     code, _, err = run(gnt_instance, capsys, "modify", "web1")
     assert code != 0 and "at least one of the parameters" in err
 
@@ -226,7 +226,7 @@ def test_console_command_and_info_layout():
         "disk_template": "diskless", "disks": [],
         "nics": [[None, "nu", None, "aa:00:00:00:00:01", "bridged", "br0", "", None, None]],
     }  # fmt: skip
-    text = cli.format_generic_info(gnt_instance.instance_info_data(info, False))
+    text = cli.format_generic_info(gnt_instance_info.instance_info_data(info, False))
     assert "State: configured to be up, actual state is up" in text
     assert "maxmem: 64" in text and "vcpus: default (1)" in text
     assert "MAC: aa:00:00:00:00:01" in text

@@ -1,12 +1,16 @@
 """gnt-instance: create, control, inspect and change instances.
 
-Owns the instance sub-commands: they turn the command line into opcodes
-(``add``, ``batch-create``, ``remove``, ``startup``/``shutdown``/``reboot``
-and ``reinstall`` on one or many instances, ``modify``, ``rename``,
-``grow-disk``, disk activation and recreation, ``console``, tags) or luxi
-queries (``list``, ``list-fields``, ``info``), and print what comes back
-as Ganeti's client does.  It must never change anything except through
-jobs submitted to the master.
+Owns the command table of ``gnt-instance`` (each row: function, arguments,
+options, usage, help), the choice of instances for the commands working on
+many (``--node``, ``--tags``, ``--all``, ...), and those commands
+themselves: ``remove``, ``startup``/``shutdown``/``reboot`` and
+``reinstall`` on one or many instances, and ``console``.  The other rows
+come from ``gnt_instance_create`` (``add``, ``batch-create``),
+``gnt_instance_modify`` (``rename``, ``modify``, disk commands),
+``gnt_instance_info`` (``list``, ``list-fields``, ``info``) and
+``gnt_instance_migrate`` (``migrate``, ``failover``); tags use ``cli``'s
+tag commands.  It must never change anything except through jobs
+submitted to the master.
 """
 
 import os
@@ -17,9 +21,21 @@ from ganeti import cli
 from ganeti import constants
 from ganeti import errors
 from ganeti.cli import cli_option
-
-#: default fields of ``gnt-instance list``
-LIST_DEF_FIELDS = ["name", "hypervisor", "os", "pnode", "status", "oper_ram"]
+from ganeti.client.gnt_instance_create import add_instance, batch_create
+from ganeti.client.gnt_instance_info import (
+    LIST_DEF_FIELDS,
+    list_instance_fields,
+    list_instances,
+    show_instance_config,
+)
+from ganeti.client.gnt_instance_modify import (
+    activate_disks,
+    deactivate_disks,
+    grow_disk,
+    recreate_disks,
+    rename_instance,
+    set_instance_params,
+)
 
 # how instances are chosen for the commands working on many
 _EXPAND_CLUSTER = "cluster"
@@ -31,31 +47,6 @@ _EXPAND_NODES_PRI_BY_TAGS = "nodes-pri-by-tags"
 _EXPAND_NODES_SEC_BY_TAGS = "nodes-sec-by-tags"
 _EXPAND_INSTANCES = "instances"
 _EXPAND_INSTANCES_BY_TAGS = "instances-by-tags"
-
-
-def _join(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ",".join("-" if v is None else str(v) for v in value)
-    return str(value)
-
-
-_LIST_FORMAT = {
-    "tags": (lambda v: ",".join(sorted(v)), False),
-    "snodes": (_join, False),
-    "nic.ips": (_join, False),
-    "nic.macs": (_join, False),
-    "nic.modes": (_join, False),
-    "nic.links": (_join, False),
-    "nic.bridges": (_join, False),
-    "nic.names": (_join, False),
-    "nic.uuids": (_join, False),
-    "nic.networks": (_join, False),
-    "nic.networks.names": (_join, False),
-    "disk.sizes": (_join, False),
-    "disk.spindles": (_join, False),
-    "disk.names": (_join, False),
-    "disk.uuids": (_join, False),
-}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -168,206 +159,6 @@ def _many_ops(opts: Any, args: list[str], text: str, make_op: Any, confirm: bool
         jex.queue_job(name, make_op(name))
     results = jex.wait_or_show(not opts.submit_only)
     return constants.EXIT_SUCCESS if all(r[0] for r in results) else constants.EXIT_FAILURE
-
-
-def _convert_mods(mods: list) -> list:
-    """``--disk``/``--net`` of ``modify`` -> ``[[action, identifier, params]]``."""
-    missing = object()
-    result = []
-    for ident, params in mods:
-        if params is False or params is None:
-            raise errors.OpPrereqError("Invalid modification '%s'" % ident, errors.ECODE_INVAL)
-        params = dict(params)
-        if ident == constants.DDM_ADD:
-            action, ident = constants.DDM_ADD, -1
-        elif ident == constants.DDM_REMOVE:
-            action, ident = constants.DDM_REMOVE, -1
-        else:
-            add = params.pop(constants.DDM_ADD, missing)
-            remove = params.pop(constants.DDM_REMOVE, missing)
-            modify = params.pop(constants.DDM_MODIFY, missing)
-            if modify is missing:
-                if add is not missing and remove is not missing:
-                    raise errors.OpPrereqError(
-                        "Cannot add and remove at the same time", errors.ECODE_INVAL
-                    )
-                if add is not missing:
-                    action = constants.DDM_ADD
-                elif remove is not missing:
-                    action = constants.DDM_REMOVE
-                else:
-                    action = constants.DDM_MODIFY
-            elif add is missing and remove is missing:
-                action = constants.DDM_MODIFY
-            else:
-                raise errors.OpPrereqError(
-                    "Cannot modify and add/remove at the same time", errors.ECODE_INVAL
-                )
-            try:
-                ident = int(ident)
-            except ValueError:
-                pass
-        if action == constants.DDM_REMOVE and params:
-            raise errors.OpPrereqError("Not accepting parameters on removal", errors.ECODE_INVAL)
-        result.append([action, ident, params])
-    return result
-
-
-def _hypervisor_option(value: Any) -> tuple[str | None, dict]:
-    """``-H hv[:k=v,...]`` of ``add``; ``-H k=v,...`` keeps the default hypervisor."""
-    if not value:
-        return None, {}
-    ident, params = value
-    if params is False or params is None:
-        raise errors.OpPrereqError("Invalid hypervisor parameters '%s'" % ident, errors.ECODE_INVAL)
-    if "=" in ident:
-        extra = cli.split_key_val("-H", ident)
-        extra.update(params)
-        return None, extra
-    return ident, dict(params)
-
-
-# --- add, batch-create ------------------------------------------------------------------------
-
-
-def _disks_of(opts: Any) -> list[dict]:
-    template = opts.disk_template
-    if opts.disks and opts.sd_size is not None:
-        raise errors.OpPrereqError(
-            "Please use either the '--disk' or '-s' option", errors.ECODE_INVAL
-        )
-    if template == constants.DT_DISKLESS:
-        if opts.disks or opts.sd_size is not None:
-            raise errors.OpPrereqError(
-                "Diskless instance but disk information passed", errors.ECODE_INVAL
-            )
-        return []
-    if opts.sd_size is not None:
-        return [{constants.IDISK_SIZE: opts.sd_size}]
-    if not opts.disks:
-        if template is None:
-            return []
-        raise errors.OpPrereqError("No disk information specified", errors.ECODE_INVAL)
-    for idx, params in opts.disks:
-        if params is False or params is None:
-            raise errors.OpPrereqError("Invalid disk specification %s" % idx, errors.ECODE_INVAL)
-    disks = cli.parse_disk_option(opts.disks)
-    for idx, disk in enumerate(disks):
-        if constants.IDISK_SIZE not in disk and constants.IDISK_ADOPT not in disk:
-            raise errors.OpPrereqError(
-                "Missing size or adoption source for disk %d" % idx, errors.ECODE_INVAL
-            )
-    return disks
-
-
-def _nics_of(opts: Any) -> list[dict]:
-    if opts.nics and opts.no_nics:
-        raise errors.OpPrereqError("Cannot specify both --no-nics and --net", errors.ECODE_INVAL)
-    if opts.no_nics:
-        return []
-    if not opts.nics:
-        return [{}]
-    for idx, params in opts.nics:
-        if params is False or params is None:
-            raise errors.OpPrereqError("Invalid NIC specification %s" % idx, errors.ECODE_INVAL)
-    return cli.parse_nic_option(opts.nics)
-
-
-def build_create_op(opts: Any, name: str) -> Any:
-    """The OP_INSTANCE_CREATE of ``gnt-instance add``."""
-    from ganeti import opcodes
-
-    if not opts.name_check and opts.ip_check:
-        raise errors.OpPrereqError(
-            "Cannot do IP address check without a name check", errors.ECODE_INVAL
-        )
-    hypervisor, hvparams = _hypervisor_option(opts.hypervisor)
-    cli.convert_param_types(hvparams, constants.HVS_PARAMETER_TYPES)
-    beparams = dict(opts.beparams or {})
-    cli.convert_param_types(beparams, constants.BES_PARAMETER_COMPAT)
-    pnode, snode = cli.split_node_option(opts.node)
-    tags = [t for t in (opts.tags or "").split(",") if t]
-    op = opcodes.OpInstanceCreate(
-        instance_name=name,
-        disks=_disks_of(opts),
-        disk_template=opts.disk_template,
-        nics=_nics_of(opts),
-        conflicts_check=opts.conflicts_check,
-        pnode=pnode,
-        snode=snode,
-        ip_check=opts.ip_check,
-        name_check=opts.name_check,
-        wait_for_sync=opts.wait_for_sync,
-        file_storage_dir=opts.file_storage_dir,
-        file_driver=opts.file_driver,
-        iallocator=opts.iallocator,
-        hypervisor=hypervisor,
-        hvparams=hvparams,
-        beparams=beparams,
-        osparams=opts.osparams or {},
-        osparams_private=opts.osparams_private or {},
-        osparams_secret=opts.osparams_secret or {},
-        mode=constants.INSTANCE_CREATE,
-        start=opts.start,
-        os_type=opts.os,
-        force_variant=opts.force_variant,
-        no_install=opts.no_install,
-        tags=tags,
-        ignore_ipolicy=opts.ignore_ipolicy,
-        opportunistic_locking=opts.opportunistic_locking,
-        group_name=opts.nodegroup,
-    )
-    op.validate(False)
-    return op
-
-
-def add_instance(opts: Any, args: list[str]) -> int:
-    """``add``: OP_INSTANCE_CREATE."""
-    op = build_create_op(opts, args[0])
-    cli.submit_or_send(op, opts)
-    return constants.EXIT_SUCCESS
-
-
-def batch_create(opts: Any, args: list[str]) -> int:
-    """``batch-create``: OP_INSTANCE_MULTI_ALLOC from a JSON list of create parameters."""
-    from ganeti import opcodes, serializer
-
-    try:
-        with open(args[0], encoding="utf-8") as fh:
-            data = serializer.loads(fh.read())
-    except (OSError, ValueError) as err:
-        cli.to_stderr("Can't parse the instance definition file: %s", err)
-        return constants.EXIT_FAILURE
-    if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-        cli.to_stderr("The instance definition file is not a list of dictionaries")
-        return constants.EXIT_FAILURE
-    possible = {p[0] for p in opcodes.OpInstanceCreate.OP_PARAMS}
-    ops = []
-    for idx, inst in enumerate(data):
-        unknown = sorted(set(inst) - possible)
-        if unknown:
-            raise errors.OpPrereqError(
-                "Unknown fields in definition %s: %s" % (idx, ", ".join(unknown)),
-                errors.ECODE_INVAL,
-            )
-        inst = dict(inst)
-        inst.setdefault("mode", constants.INSTANCE_CREATE)
-        op = opcodes.OpInstanceCreate(**inst)
-        op.validate(False)
-        ops.append(op)
-    cl = cli.get_client()
-    op = opcodes.OpInstanceMultiAlloc(iallocator=opts.iallocator, instances=ops)
-    result = cli.submit_or_send(op, opts, cl=cl)
-    jex = cli.JobExecutor(cl=cl, opts=opts)
-    for status, job_id in result.get("jobs", []):
-        jex.add_job_id(None, status, job_id)
-    results = jex.get_results()
-    bad = len([r for r in results if not r[0]])
-    if bad == 0:
-        cli.to_stdout("All instances created successfully.")
-        return constants.EXIT_SUCCESS
-    cli.to_stdout("There were %s errors during the creation.", bad)
-    return constants.EXIT_FAILURE
 
 
 # --- remove, start, stop, reboot, reinstall ---------------------------------------------------
@@ -485,176 +276,6 @@ def reinstall_instances(opts: Any, args: list[str]) -> int:
     return constants.EXIT_SUCCESS if all(r[0] for r in results) else constants.EXIT_FAILURE
 
 
-# --- rename, modify, disks --------------------------------------------------------------------
-
-
-def rename_instance(opts: Any, args: list[str]) -> int:
-    """``rename``: OP_INSTANCE_RENAME."""
-    from ganeti import opcodes
-
-    if not opts.name_check and opts.ip_check:
-        raise errors.OpPrereqError(
-            "Cannot do IP address check without a name check", errors.ECODE_INVAL
-        )
-    op = opcodes.OpInstanceRename(
-        instance_name=args[0],
-        new_name=args[1],
-        ip_check=opts.ip_check,
-        name_check=opts.name_check,
-    )
-    result = cli.submit_or_send(op, opts)
-    if result:
-        cli.to_stdout("Instance '%s' renamed to '%s'", args[0], result)
-    return constants.EXIT_SUCCESS
-
-
-def set_instance_params(opts: Any, args: list[str]) -> int:
-    """``modify``: OP_INSTANCE_SET_PARAMS; prints what changed."""
-    from ganeti import opcodes
-
-    if not (
-        opts.nics
-        or opts.disks
-        or opts.disk_template
-        or opts.hvparams
-        or opts.beparams
-        or opts.os
-        or opts.osparams
-        or opts.osparams_private
-        or opts.offline_inst
-        or opts.online_inst
-        or opts.runtime_mem
-        or opts.new_primary_node
-        or opts.node
-    ):
-        cli.to_stderr("Please give at least one of the parameters.")
-        return constants.EXIT_FAILURE
-    if opts.offline_inst and opts.online_inst:
-        raise errors.OpPrereqError(
-            "Can't use --online and --offline at the same time", errors.ECODE_INVAL
-        )
-    hvparams = dict(opts.hvparams or {})
-    for key, value in list(hvparams.items()):
-        if isinstance(value, str) and value.lower() == constants.VALUE_DEFAULT:
-            hvparams[key] = constants.VALUE_DEFAULT
-    cli.convert_param_types(hvparams, constants.HVS_PARAMETER_TYPES, [constants.VALUE_DEFAULT])
-    beparams = dict(opts.beparams or {})
-    cli.convert_param_types(beparams, constants.BES_PARAMETER_COMPAT, [constants.VALUE_DEFAULT])
-    disks = _convert_mods(opts.disks)
-    for action, _, params in disks:
-        if action == constants.DDM_ADD and constants.IDISK_SIZE in params:
-            params[constants.IDISK_SIZE] = cli.parse_size(params[constants.IDISK_SIZE], "disk size")
-    nics = _convert_mods(opts.nics)
-    offline = None
-    if opts.offline_inst:
-        offline = True
-    elif opts.online_inst:
-        offline = False
-    op = opcodes.OpInstanceSetParams(
-        instance_name=args[0],
-        nics=nics,
-        disks=disks,
-        disk_template=opts.disk_template,
-        pnode=opts.new_primary_node or opts.node,
-        hvparams=hvparams,
-        beparams=beparams,
-        runtime_mem=opts.runtime_mem,
-        os_name=opts.os,
-        osparams=opts.osparams or {},
-        osparams_private=opts.osparams_private or {},
-        force_variant=opts.force_variant,
-        force=opts.force,
-        wait_for_sync=opts.wait_for_sync,
-        offline=offline,
-        conflicts_check=opts.conflicts_check,
-        ignore_ipolicy=opts.ignore_ipolicy,
-        hotplug=opts.hotplug,
-        hotplug_if_possible=opts.hotplug_if_possible,
-    )
-    result = cli.submit_or_send(op, opts)
-    if result:
-        cli.to_stdout("Modified instance %s", args[0])
-        for param, data in result:
-            cli.to_stdout(" - %-5s -> %s", param, data)
-        cli.to_stdout(
-            "Please don't forget that most parameters take effect only at the next (re)start"
-            " of the instance initiated by ganeti; restarting from within the instance will"
-            " not be enough."
-        )
-    else:
-        cli.to_stderr("No changes applied.")
-    return constants.EXIT_SUCCESS
-
-
-def grow_disk(opts: Any, args: list[str]) -> int:
-    """``grow-disk``: OP_INSTANCE_GROW_DISK."""
-    from ganeti import opcodes
-
-    instance, disk, amount = args
-    try:
-        disk = int(disk)
-    except (TypeError, ValueError) as err:
-        raise errors.OpPrereqError("Invalid disk index: %s" % err, errors.ECODE_INVAL) from None
-    op = opcodes.OpInstanceGrowDisk(
-        instance_name=instance,
-        disk=disk,
-        amount=cli.parse_size(amount, "amount"),
-        wait_for_sync=opts.wait_for_sync,
-        absolute=opts.absolute,
-        ignore_ipolicy=opts.ignore_ipolicy,
-    )
-    cli.submit_or_send(op, opts)
-    return constants.EXIT_SUCCESS
-
-
-def activate_disks(opts: Any, args: list[str]) -> int:
-    """``activate-disks``: prints node:disk:device for each disk."""
-    from ganeti import opcodes
-
-    op = opcodes.OpInstanceActivateDisks(
-        instance_name=args[0], ignore_size=opts.ignore_size, wait_for_sync=opts.wait_for_sync
-    )
-    for host, iv_name, dev in cli.submit_or_send(op, opts) or []:
-        cli.to_stdout("%s:%s:%s", host, iv_name, dev)
-    return constants.EXIT_SUCCESS
-
-
-def deactivate_disks(opts: Any, args: list[str]) -> int:
-    """``deactivate-disks``: OP_INSTANCE_DEACTIVATE_DISKS."""
-    from ganeti import opcodes
-
-    cli.submit_or_send(
-        opcodes.OpInstanceDeactivateDisks(instance_name=args[0], force=opts.force), opts
-    )
-    return constants.EXIT_SUCCESS
-
-
-def recreate_disks(opts: Any, args: list[str]) -> int:
-    """``recreate-disks``: OP_INSTANCE_RECREATE_DISKS."""
-    from ganeti import opcodes
-
-    disks: list = []
-    for ident, params in opts.disks or []:
-        try:
-            idx = int(ident)
-        except (TypeError, ValueError):
-            raise errors.OpPrereqError(
-                "Invalid disk index '%s'" % ident, errors.ECODE_INVAL
-            ) from None
-        params = dict(params or {})
-        if constants.IDISK_SIZE in params:
-            params[constants.IDISK_SIZE] = cli.parse_size(params[constants.IDISK_SIZE], "disk size")
-        disks.append([idx, params] if params else idx)
-    if disks and not all(isinstance(d, int) for d in disks):
-        disks = [d if isinstance(d, list) else [d, {}] for d in disks]
-    nodes = opts.node.split(":") if opts.node else []
-    op = opcodes.OpInstanceRecreateDisks(
-        instance_name=args[0], disks=disks, nodes=nodes, iallocator=opts.iallocator
-    )
-    cli.submit_or_send(op, opts)
-    return constants.EXIT_SUCCESS
-
-
 # --- console ----------------------------------------------------------------------------------
 
 
@@ -717,161 +338,6 @@ def connect_to_console(opts: Any, args: list[str]) -> int:
     sys.stdout.flush()
     os.execvp(cmd[0], cmd)
     return constants.EXIT_FAILURE  # not reached
-
-
-# --- list, info -------------------------------------------------------------------------------
-
-
-def list_instances(opts: Any, args: list[str]) -> int:
-    """``list``: table of instances (live fields in one parallel RPC on the master)."""
-    fields = cli.parse_fields(opts.output, LIST_DEF_FIELDS)
-    return cli.generic_list(
-        constants.QR_INSTANCE,
-        fields,
-        args,
-        opts.units,
-        opts.separator,
-        not opts.no_headers,
-        format_override=_LIST_FORMAT,
-        verbose=opts.verbose,
-        force_filter=opts.force_filter,
-    )
-
-
-def list_instance_fields(opts: Any, args: list[str]) -> int:
-    """``list-fields``: the instance query fields."""
-    return cli.generic_list_fields(constants.QR_INSTANCE, args, opts.separator, not opts.no_headers)
-
-
-def _format_params(own: dict, actual: dict, roman: bool = False) -> list:
-    result = []
-    for key in sorted(actual or {}):
-        value = actual[key]
-        if key in (own or {}):
-            result.append((key, str(value)))
-        else:
-            result.append((key, "default (%s)" % (value,)))
-    return result
-
-
-def _disk_info(idx: int, disk: dict, static: bool) -> list:
-    from ganeti.utils import text as utils_text
-
-    data: list = [
-        ("access mode", disk.get("mode")),
-        ("logical_id", " ".join(str(x) for x in disk.get("logical_id") or [])),
-    ]
-    if not static:
-        status = disk.get("pstatus")
-        if status:
-            path = status.get("dev_path")
-            degraded = status.get("is_degraded")
-            state = "ok" if not degraded else "*DEGRADED*"
-            data.append(("on primary", "%s (%s)" % (path, state)))
-        else:
-            data.append(("on primary", "not found"))
-    data += [("name", disk.get("name")), ("UUID", disk.get("uuid"))]
-    title = "%s: %s, size %s" % (
-        disk.get("iv_name", "disk/%d" % idx),
-        disk.get("dev_type"),
-        utils_text.format_unit(disk.get("size") or 0, "h"),
-    )
-    return [(title, data)]
-
-
-def instance_info_data(info: dict, static: bool) -> list:
-    """The ``info`` structure of one instance (ordered pairs)."""
-    if static or info.get("run_state") is None:
-        state = "configured to be %s" % info["config_state"]
-        if not static:
-            state += ", actual state is unknown"
-    else:
-        state = "configured to be %s, actual state is %s" % (
-            info["config_state"],
-            info["run_state"],
-        )
-    nics = []
-    for idx, nic in enumerate(info.get("nics") or []):
-        name, uuid, ip, mac, mode, link, vlan, network, _ = (list(nic) + [None] * 9)[:9]
-        nics.append(
-            (
-                "nic/%d" % idx,
-                [
-                    ("MAC", mac),
-                    ("IP", ip),
-                    ("mode", mode),
-                    ("link", link),
-                    ("vlan", vlan),
-                    ("network", network),
-                    ("UUID", uuid),
-                    ("name", name),
-                ],
-            )
-        )
-    disks: list = []
-    for idx, disk in enumerate(info.get("disks") or []):
-        disks.extend(_disk_info(idx, disk, static))
-    return [
-        ("Instance name", info["name"]),
-        ("UUID", info["uuid"]),
-        ("Serial number", info["serial_no"]),
-        ("Creation time", cli.format_time(info.get("ctime"))),
-        ("Modification time", cli.format_time(info.get("mtime"))),
-        ("State", state),
-        (
-            "Nodes",
-            [
-                (
-                    "primary",
-                    [
-                        ("node", info["pnode"]),
-                        (
-                            "group",
-                            "%s (UUID %s)" % (info["pnode_group_name"], info["pnode_group_uuid"]),
-                        ),
-                    ],
-                ),
-                ("secondaries", list(info.get("snodes") or [])),
-            ],
-        ),
-        ("Operating system", info["os"]),
-        ("Operating system parameters", _format_params(info["os_instance"], info["os_actual"])),
-        ("Allocated network port", info.get("network_port")),
-        ("Hypervisor", info["hypervisor"]),
-        ("Hypervisor parameters", _format_params(info["hv_instance"], info["hv_actual"])),
-        (
-            "Hardware",
-            _format_params(info["be_instance"], info["be_actual"]) + [("NICs", nics)],
-        ),
-        ("Disk template", info["disk_template"]),
-        ("Disks", disks),
-        ("Tags", ", ".join(info.get("tags") or [])),
-    ]
-
-
-def show_instance_config(opts: Any, args: list[str]) -> int:
-    """``info``: configuration and (unless --static) live state of instances."""
-    from ganeti import opcodes
-
-    if not args and not opts.show_all:
-        cli.to_stderr(
-            "No instance selected. Please pass in --all if you want to query all instances."
-        )
-        return constants.EXIT_FAILURE
-    if args and opts.show_all:
-        cli.to_stderr("Cannot use --all if you specify instance names.")
-        return constants.EXIT_FAILURE
-    op = opcodes.OpInstanceQueryData(
-        instances=args, static=opts.static, use_locking=not opts.static
-    )
-    result = cli.submit_op_code(op, opts=opts)
-    if not result:
-        cli.to_stdout("No instances.")
-        return constants.EXIT_FAILURE
-    cli.print_generic_info(
-        [instance_info_data(result[name], opts.static) for name in sorted(result)]
-    )
-    return constants.EXIT_SUCCESS
 
 
 # --- options and command table ----------------------------------------------------------------
