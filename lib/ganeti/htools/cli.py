@@ -210,7 +210,7 @@ def parse_args(prog: str, keys: list, argv: list):
     table = [OPTIONS[k] for k in keys]
     by_short = {o.short: o for o in table if o.short}
     by_long = {o.long: o for o in table}
-    opts: dict = {"verbose": 1, "offline": []}
+    opts: dict = {"verbose": 1, "offline": [], "simulate": []}
     args = []
     errors = []
     i = 0
@@ -222,6 +222,8 @@ def parse_args(prog: str, keys: list, argv: list):
             opts["verbose"] -= 1
         elif o.key == "offline":
             opts["offline"].append(val)
+        elif o.key == "simulate":
+            opts["simulate"].insert(0, val)
         else:
             if o.conv is not None and val is not None:
                 try:
@@ -435,26 +437,32 @@ def split_list(val: Optional[str]) -> list:
 def load_cluster(opts: dict):
     """Loads the cluster from the backend the options select."""
     from ganeti.htools import loader
-    backends = [k for k in ("data_file", "master", "luxi_given", "ialloc_src")
+    backends = [k for k in ("master", "luxi_given", "data_file")
                 if opts.get(k)]
     if len(backends) > 1:
-        die("Only one of the rapi, luxi, and data files options should be"
-            " given.")
+        sys.stdout.flush()
+        sys.stderr.write("Only one of the rapi, luxi, and data files options"
+                         " should be given.\n")
+        sys.exit(EXIT_FAILURE)
     try:
-        if opts.get("data_file"):
+        if opts.get("master"):
+            from ganeti.htools import rapi_backend
+            cd = rapi_backend.load(opts["master"])
+        elif opts.get("luxi_given"):
+            from ganeti.htools import luxi_backend
+            cd = luxi_backend.load(opts.get("luxi"))
+        elif opts.get("simulate"):
+            cd = loader.parse_simulate(opts["simulate"])
+        elif opts.get("data_file"):
             cd = loader.load_text_file(opts["data_file"])
         elif opts.get("ialloc_src"):
             from ganeti.htools import iallocator
-            with open(opts["ialloc_src"]) as fh:
-                cd, _ = iallocator.parse_request(fh.read())
-        elif opts.get("master") or opts.get("luxi_given"):
-            raise loader.LoadError("The RAPI and luxi backends are not"
-                                   " available yet")
+            cd = iallocator.load_file(opts["ialloc_src"])
+            cd.place_twice = True
         else:
             raise loader.LoadError("No backend selected! Exiting.")
     except OSError as err:
-        die("failed to load data, aborting: %s: %s"
-            % (err.filename, err.strerror))
+        die("failed to load data, aborting: %s" % loader.io_error_text(err))
     except loader.LoadError as err:
         die("failed to load data, aborting: %s" % err)
     names = {n.name: n for n in cd.nodes}

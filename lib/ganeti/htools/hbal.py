@@ -24,6 +24,15 @@ KEYS = ["print_nodes", "print_insts", "print_commands", "data_file",
         "help", "help_completion"]
 
 
+def policy_violating(n) -> bool:
+    """A node already over its vcpu or spindle limit."""
+    if n.offline:
+        return False
+    if n.ipolicy.vcpu_ratio >= 0 and n.u_cpu > n.hi_cpu:
+        return True
+    return not n.excl_storage and n.inst_spindles > n.hi_spindles
+
+
 def select_group(cd, opts) -> int:
     """The index of the node group to work on (or exits)."""
     gname = opts.get("group")
@@ -193,6 +202,12 @@ def main(argv=None) -> None:
     if verbose > 0:
         out.write("Initial check done: %d bad nodes, %d bad instances.\n"
                   % (len(bad_nodes), len(bad_insts)))
+    violating = [n for n in gnodes if policy_violating(n)]
+    if violating:
+        out.write("The cluster contains %d policy-violating nodes.\n"
+                  % len(violating))
+        out.write("Continuing, but the set of moves might be too restricted;"
+                  " consider using the --ignore-soft-errors option.\n")
     if bad_nodes:
         out.write("Cluster is not N+1 happy, continuing but no guarantee "
                   "that the cluster will end N+1 happy.\n")

@@ -481,6 +481,15 @@ def _parse_spec(descr: str, text: str) -> RSpec:
     return RSpec(vals[0], mem, dsk, spn)
 
 
+def show_targets(targets, base: int) -> str:
+    """The allocation targets as the reference's debug output shows them."""
+    if targets and isinstance(targets[0], tuple):
+        return "Right [%s]" % ",".join(
+            "(%d,[%s])" % (p + base, ",".join("%d" % (s + base) for s in ss))
+            for p, ss in targets)
+    return "Left [%s]" % ",".join("%d" % (p + base) for p in targets)
+
+
 def _print_alloc_map(nodes: list, new: list, descr: str, verbose: int) -> None:
     if verbose <= 1:
         return
@@ -666,6 +675,10 @@ def main(argv=None) -> None:
             "failure during allocation: %s"
             % ("No online nodes" if req_nodes == 1 else "Not enough online nodes")
         )
+    if verbose > 3:
+        sys.stdout.flush()
+        sys.stderr.write("Allocatable nodes: %s\n"
+                         % show_targets(targets, cd.index_base))
     al = Allocator(targets, aopts)
     limit = opts.get("max_length")
     if limit is not None and limit < 0:
@@ -736,6 +749,12 @@ def main(argv=None) -> None:
     if mr:
         fin_cs = total_resources(fst.nodes)
         ninst = len(insts)
+        if ninst + allocs != fin_cs.ninst:
+            out.flush()
+            sys.stderr.write("Error: internal inconsistency, allocated (%d)"
+                             " != counted (%d)\n\n" % (ninst + allocs,
+                                                       fin_cs.ninst))
+            sys.exit(EXIT_FAILURE)
         print_keys(out, print_stats("FIN", fin_cs))
         print_keys(
             out,

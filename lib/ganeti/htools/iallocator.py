@@ -174,3 +174,11 @@ def parse_request(text: str, static_kvm: int = STATIC_KVM_NODE_MEMORY):
 
 def prepare(cd: ClusterData) -> ClusterData:
     return merge_data(cd)
+
+
+def load_file(path: str) -> ClusterData:
+    """The cluster part of an allocator input file (the ``-I`` backend)."""
+    with open(path) as fh:
+        text = fh.read()
+    cd, _ = parse_request(text)
+    return cd

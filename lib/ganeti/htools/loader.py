@@ -122,10 +122,12 @@ def merge_data(cd: ClusterData, exclusion_tags: Optional[list] = None,
 def place_instances(cd: ClusterData) -> None:
     """Puts every instance on its nodes and computes memory statistics."""
     nodes = cd.nodes
-    for inst in cd.instances:
-        nodes[inst.pnode].set_pri(inst)
-        if inst.snode >= 0:
-            nodes[inst.snode].set_sec(inst)
+    # the reference's -I backend places the instances a second time
+    for _ in range(2 if cd.place_twice else 1):
+        for inst in cd.instances:
+            nodes[inst.pnode].set_pri(inst)
+            if inst.snode >= 0:
+                nodes[inst.snode].set_sec(inst)
     for n in nodes:
         imem = 0
         for i in n.plist:
@@ -345,13 +347,95 @@ def parse_text(text: str) -> ClusterData:
     return ClusterData(groups, nodes, instances, ctags, cpol, explicit)
 
 
+def io_error_text(err: OSError) -> str:
+    """An I/O error as the reference tools print it."""
+    import errno
+    kinds = {errno.ENOENT: "does not exist", errno.EACCES: "permission denied",
+             errno.EISDIR: "inappropriate type", errno.ENOTDIR: "does not exist"}
+    kind = kinds.get(err.errno, "failed")
+    why = err.strerror
+    if err.errno == errno.EISDIR:
+        why = "is a directory"
+    return "%s: openFile: %s (%s)" % (err.filename, kind, why)
+
+
 def load_text_file(path: str) -> ClusterData:
     try:
         with open(path) as fh:
             text = fh.read()
     except OSError as err:
-        raise LoadError("%s: %s" % (path, err.strerror)) from None
+        raise LoadError(io_error_text(err)) from None
     return parse_text(text)
+
+
+_APOL_ABBREV = {"p": "preferred", "a": "last_resort", "u": "unallocable"}
+
+
+def parse_simulate(specs: list) -> ClusterData:
+    """The simulated empty cluster of ``--simulate`` (one group per spec).
+
+    Node and group indices are 1-based there, which only shows in the
+    debug output; ``index_base`` records it.
+    """
+    from ganeti.htools.cli import parse_unit
+    groups = []
+    nodes = []
+    for gi, spec in enumerate(specs, 1):
+        parts = spec.split(",")
+        if len(parts) == 5:
+            parts = parts + ["1", "False"]
+        elif len(parts) == 6:
+            parts = parts + ["False"]
+        if len(parts) != 7:
+            raise LoadError(
+                "Invalid cluster specification, expected 6 comma-separated"
+                " sections (allocation policy, node count, disk size, memory"
+                " size, number of CPUs, spindles) but got %d: '%s'"
+                % (len(spec.split(",")), spec))
+        a, n, d, m, c, sp, ex = parts
+        if a in model.ALLOC_POLICY_ORDER:
+            apol = a
+        elif a in _APOL_ABBREV:
+            apol = _APOL_ABBREV[a]
+        else:
+            raise LoadError('Invalid string value for type AllocPolicy: "%s";'
+                            " Cannot parse AllocPolicy abbreviation '%s'"
+                            % (a, a))
+        ncount = _read_int(n, "node count")
+        try:
+            disk = parse_unit(d)
+        except ValueError as err:
+            raise LoadError("disk size: %s" % err) from None
+        try:
+            mem = parse_unit(m)
+        except ValueError as err:
+            raise LoadError("memory size: %s" % err) from None
+        cpu = _read_int(c, "cpu count")
+        spindles = _read_int(sp, "spindles")
+        if ex not in ("True", "False"):
+            raise LoadError("exclusive storage: cannot parse string '%s'"
+                            % ex)
+        excl = ex == "True"
+        g = Group("group-%02d" % gi, "fake-uuid-%02d" % gi, apol)
+        g.idx = gi - 1
+        groups.append(g)
+        for k in range(1, ncount + 1):
+            node = Node("node-%02d-%03d" % (gi, k), mem, 0, mem, disk, disk,
+                        cpu, 1, False, spindles, 0, g.idx, excl)
+            node.is_master = gi == 1 and k == 1
+            node.idx = len(nodes)
+            nodes.append(node)
+    cd = ClusterData(groups, nodes, [], [], model.default_ipolicy())
+    cd.index_base = 1
+    return cd
+
+
+def _read_int(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise LoadError("%s: cannot parse string '%s'" % (what, text)) \
+            from None
 
 
 def _node_line(n: Node, groups: list) -> str:

@@ -39,7 +39,7 @@ DT_EXT = "ext"
 DT_GLUSTER = "gluster"
 DISK_TEMPLATES = (DT_DISKLESS, DT_FILE, DT_SHAREDFILE, DT_PLAIN, DT_BLOCK,
                   DT_DRBD, DT_RBD, DT_EXT, DT_GLUSTER)
-LOCAL_STORAGE = frozenset((DT_FILE, DT_PLAIN, DT_DRBD))
+LOCAL_STORAGE = frozenset((DT_PLAIN, DT_DRBD))
 MIRROR_NONE = 0
 MIRROR_INTERNAL = 1
 MIRROR_EXTERNAL = 2
@@ -464,7 +464,7 @@ class Node:
         online = inst.not_offline()
         loc_disk = uses_disk and not self.excl_storage
         if not inst.forthcoming:
-            n.plist = [x for x in self.plist if x != inst.idx]
+            n.plist = _delete(self.plist, inst.idx)
             if inst.uses_memory():
                 n.i_mem = self.i_mem - inst.mem
             free_mem = n.unallocated_mem()
@@ -488,7 +488,7 @@ class Node:
         # forthcoming-inclusive fields
         n.p_tags = _del_tags(self.p_tags, inst.excl_tags) \
             if inst.excl_tags else self.p_tags
-        n.plist_forth = [x for x in self.plist_forth if x != inst.idx]
+        n.plist_forth = _delete(self.plist_forth, inst.idx)
         n.f_mem_forth = self.f_mem_forth + inst.mem
         if uses_disk:
             n.f_dsk_forth = self.f_dsk_forth + inst.dsk
@@ -512,7 +512,7 @@ class Node:
         loc_disk = uses_disk and not self.excl_storage
         d = inst.util[2]
         if not inst.forthcoming:
-            n.slist = [x for x in self.slist if x != inst.idx]
+            n.slist = _delete(self.slist, inst.idx)
             if uses_disk:
                 n.f_dsk = self.f_dsk + inst.dsk
             n.f_spindles = self._new_free_sp(False, inst, self.f_spindles)
@@ -538,7 +538,7 @@ class Node:
             n.p_dsk = n._new_pdsk(n.f_spindles, n.f_dsk)
             u = self.util_load
             n.util_load = (u[0], u[1], u[2] - d, u[3])
-        n.slist_forth = [x for x in self.slist_forth if x != inst.idx]
+        n.slist_forth = _delete(self.slist_forth, inst.idx)
         if uses_disk:
             n.f_dsk_forth = self.f_dsk_forth + inst.dsk
         n.f_spindles_forth = self._new_free_sp(False, inst,
@@ -737,6 +737,16 @@ class Node:
 _new_node = object.__new__
 
 
+def _delete(lst: list, x: int) -> list:
+    """``lst`` without the first occurrence of ``x``."""
+    new = list(lst)
+    try:
+        new.remove(x)
+    except ValueError:
+        pass
+    return new
+
+
 def check_migration(src: Node, dst: Node) -> Optional[str]:
     """A migration from ``src`` to ``dst`` is allowed by migration tags."""
     if src.mig_tags <= dst.rmig_tags:
@@ -774,6 +784,8 @@ class ClusterData:
     cluster_tags: list
     ipolicy: IPolicy
     ipolicy_explicit: bool = True
+    index_base: int = 0
+    place_twice: bool = False
 
     def node_by_name(self) -> dict:
         return {n.name: n.idx for n in self.nodes}
