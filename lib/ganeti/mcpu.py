@@ -170,8 +170,13 @@ class Processor:
             needed[locking.LEVEL_CLUSTER] = [locking.BGL]
             lu.needed_locks = needed
             lu.share_locks[locking.LEVEL_CLUSTER] = 0 if lu.REQ_BGL else 1
+        from ganeti.config.common import deferred_waits
+
         try:
-            result = self._lock_and_exec(lu, locking.LEVEL_CLUSTER)
+            with deferred_waits() as saves:
+                result = self._lock_and_exec(lu, locking.LEVEL_CLUSTER)
+            # locks are released; the result counts once the changes are durable
+            saves.run()
         finally:
             logging.debug("%s took %.3f s", op.OP_ID, time.monotonic() - start)
         if isinstance(result, ResultWithJobs):

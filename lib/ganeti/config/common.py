@@ -20,16 +20,46 @@ _tls = threading.local()
 
 
 def defer_until_unlocked(fn: Callable[[], Any]) -> None:
-    """Runs ``fn()`` once this thread leaves its outermost locked method.
+    """Runs ``fn()`` once this thread leaves its outermost locked method,
+    or, inside a ``deferred_waits()`` scope, when that scope ends.
 
     Used for waits that must not hold the configuration lock (e.g. until
-    a save reached the master candidates).
+    a save is durable and reached the master candidates).
     """
+    scope = getattr(_tls, "scope", None)
+    if scope is not None:
+        scope.append(fn)
+        return
     pending = getattr(_tls, "pending", None)
     if pending is None:
         fn()
     else:
         pending.append(fn)
+
+
+class deferred_waits:  # noqa: N801  (used as a context manager)
+    """Collects this thread's save waits until ``run()``.
+
+    The opcode processor wraps an operation in one, and runs the waits after
+    the operation released its locks but before its result is reported:
+    the job still ends only once its changes are durable, yet other jobs
+    need not wait for the disk while this one holds locks they want.
+    """
+
+    def __enter__(self) -> "deferred_waits":
+        self._outer = getattr(_tls, "scope", None)
+        self.waits: list[Callable[[], Any]] = []
+        _tls.scope = self.waits
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _tls.scope = self._outer
+
+    def run(self) -> None:
+        """Runs the collected waits (the last save covers all earlier)."""
+        waits, self.waits[:] = list(self.waits), []
+        for fn in waits:
+            fn()
 
 
 def locked(fn: Callable) -> Callable:
