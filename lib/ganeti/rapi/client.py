@@ -8,6 +8,7 @@ through pycurl and keeps one connection per thread alive.  It must never
 import anything of the server side: tools and other clusters use it.
 """
 
+import functools
 import logging
 import threading
 import time
@@ -101,10 +102,19 @@ def _append_reason(container: list, reason: str | None) -> bool:
     return _append_if(container, reason is not None, ("reason", reason))
 
 
-def _set_item_if(container: dict, condition: Any, item: str, value: Any) -> bool:
-    if condition:
-        container[item] = value
-    return bool(condition)
+def _query(reason: str | None, dry_run: Any = False, force: Any = False) -> list:
+    """The common query: ``force=1``, ``dry-run=1`` (if set), then ``reason``."""
+    query: list = []
+    _append_force_if(query, force)
+    _append_dry_run_if(query, dry_run)
+    _append_reason(query, reason)
+    return query
+
+
+def _set_items(container: dict, **items: Any) -> dict:
+    """Adds the items whose value is not None (in the order given)."""
+    container.update((key, value) for key, value in items.items() if value is not None)
+    return container
 
 
 def GenericCurlConfig(  # noqa: N802 (Ganeti's name)
@@ -267,24 +277,16 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
             raise
 
     def GetOperatingSystems(self, reason: str | None = None) -> list:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_GET, "/2/os", query, None)
+        return self._SendRequest(HTTP_GET, "/2/os", _query(reason), None)
 
     def GetInfo(self, reason: str | None = None) -> dict:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_GET, "/2/info", query, None)
+        return self._SendRequest(HTTP_GET, "/2/info", _query(reason), None)
 
     def RedistributeConfig(self, reason: str | None = None) -> int:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, "/2/redistribute-config", query, None)
+        return self._SendRequest(HTTP_PUT, "/2/redistribute-config", _query(reason), None)
 
     def ModifyCluster(self, reason: str | None = None, **kwargs: Any) -> int:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, "/2/modify", query, kwargs)
+        return self._SendRequest(HTTP_PUT, "/2/modify", _query(reason), kwargs)
 
     def GetClusterTags(self, reason: str | None = None) -> list:  # noqa: N802
         return self._get("/2/tags", reason)
@@ -297,29 +299,29 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     ) -> int:  # noqa: N802
         return self._change_tags(HTTP_DELETE, "/2/tags", tags, dry_run, reason)
 
-    def _get(self, path: str, reason: str | None) -> list:
+    def _get(self, path: str, reason: str | None) -> Any:
+        return self._SendRequest(HTTP_GET, path, _query(reason), None)
+
+    def _list(self, path: str, bulk: bool, reason: str | None, key: str) -> list:
+        """A collection: the full objects with ``bulk``, else each one's ``key``."""
         query: list = []
+        _append_if(query, bulk, ("bulk", 1))
         _append_reason(query, reason)
-        return self._SendRequest(HTTP_GET, path, query, None)
+        items = self._SendRequest(HTTP_GET, path, query, None)
+        if bulk:
+            return items
+        return [i[key] for i in items]
 
     def _change_tags(
         self, method: str, path: str, tags: list, dry_run: bool, reason: str | None
     ) -> int:
-        query: list = [("tag", t) for t in tags]
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
+        query = [("tag", t) for t in tags] + _query(reason, dry_run)
         return self._SendRequest(method, path, query, None)
 
     # --- instances -------------------------------------------------------------------
 
     def GetInstances(self, bulk: bool = False, reason: str | None = None) -> list:  # noqa: N802
-        query: list = []
-        _append_if(query, bulk, ("bulk", 1))
-        _append_reason(query, reason)
-        instances = self._SendRequest(HTTP_GET, "/2/instances", query, None)
-        if bulk:
-            return instances
-        return [i["id"] for i in instances]
+        return self._list("/2/instances", bulk, reason, "id")
 
     def GetInstance(self, instance: str, reason: str | None = None) -> dict:  # noqa: N802
         return self._get(_inst(instance), reason)
@@ -384,15 +386,10 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     def DeleteInstance(  # noqa: N802
         self, instance: str, dry_run: bool = False, reason: str | None = None, **kwargs: Any
     ) -> int:
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_DELETE, _inst(instance), query, kwargs)
+        return self._SendRequest(HTTP_DELETE, _inst(instance), _query(reason, dry_run), kwargs)
 
     def ModifyInstance(self, instance: str, reason: str | None = None, **kwargs: Any) -> int:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _inst(instance, "modify"), query, kwargs)
+        return self._SendRequest(HTTP_PUT, _inst(instance, "modify"), _query(reason), kwargs)
 
     def ActivateInstanceDisks(  # noqa: N802
         self, instance: str, ignore_size: bool | None = None, reason: str | None = None
@@ -405,10 +402,9 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     def DeactivateInstanceDisks(  # noqa: N802
         self, instance: str, reason: str | None = None, force: bool = False
     ) -> int:
-        query: list = []
-        _append_force_if(query, force)
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _inst(instance, "deactivate-disks"), query, None)
+        return self._SendRequest(
+            HTTP_PUT, _inst(instance, "deactivate-disks"), _query(reason, force=force), None
+        )
 
     def RecreateInstanceDisks(  # noqa: N802
         self,
@@ -418,13 +414,8 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         reason: str | None = None,
         iallocator: str | None = None,
     ) -> int:
-        body: dict = {}
-        _set_item_if(body, disks is not None, "disks", disks)
-        _set_item_if(body, nodes is not None, "nodes", nodes)
-        _set_item_if(body, iallocator is not None, "iallocator", iallocator)
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_POST, _inst(instance, "recreate-disks"), query, body)
+        body = _set_items({}, disks=disks, nodes=nodes, iallocator=iallocator)
+        return self._SendRequest(HTTP_POST, _inst(instance, "recreate-disks"), _query(reason), body)
 
     def GrowInstanceDisk(  # noqa: N802
         self,
@@ -434,10 +425,8 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         wait_for_sync: bool | None = None,
         reason: str | None = None,
     ) -> int:
-        body: dict = {"amount": amount}
-        _set_item_if(body, wait_for_sync is not None, "wait_for_sync", wait_for_sync)
-        query: list = []
-        _append_reason(query, reason)
+        body = _set_items({"amount": amount}, wait_for_sync=wait_for_sync)
+        query = _query(reason)
         path = "%s/disk/%s/grow" % (_inst(instance), disk)
         return self._SendRequest(HTTP_POST, path, query, body)
 
@@ -507,11 +496,8 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         osparams: dict | None = None,
         reason: str | None = None,
     ) -> int:
-        query: list = []
-        _append_reason(query, reason)
-        body: dict = {"start": not no_startup}
-        _set_item_if(body, os is not None, "os", os)
-        _set_item_if(body, osparams is not None, "osparams", osparams)
+        query = _query(reason)
+        body = _set_items({"start": not no_startup}, os=os, osparams=osparams)
         return self._SendRequest(HTTP_POST, _inst(instance, "reinstall"), query, body)
 
     def ReplaceInstanceDisks(  # noqa: N802
@@ -524,14 +510,14 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         reason: str | None = None,
         early_release: bool | None = None,
     ) -> int:
-        body: dict = {"mode": mode}
-        _set_item_if(body, disks is not None, "disks", disks)
-        _set_item_if(body, remote_node is not None, "remote_node", remote_node)
-        _set_item_if(body, iallocator is not None, "iallocator", iallocator)
-        _set_item_if(body, early_release is not None, "early_release", early_release)
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_POST, _inst(instance, "replace-disks"), query, body)
+        body = _set_items(
+            {"mode": mode},
+            disks=disks,
+            remote_node=remote_node,
+            iallocator=iallocator,
+            early_release=early_release,
+        )
+        return self._SendRequest(HTTP_POST, _inst(instance, "replace-disks"), _query(reason), body)
 
     def PrepareExport(self, instance: str, mode: str, reason: str | None = None) -> int:  # noqa: N802
         query: list = [("mode", mode)]
@@ -550,17 +536,15 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         compress: str | None = None,
         reason: str | None = None,
     ) -> int:
-        body: dict = {"destination": destination, "mode": mode}
-        _set_item_if(body, shutdown is not None, "shutdown", shutdown)
-        _set_item_if(body, remove_instance is not None, "remove_instance", remove_instance)
-        _set_item_if(body, x509_key_name is not None, "x509_key_name", x509_key_name)
-        _set_item_if(
-            body, destination_x509_ca is not None, "destination_x509_ca", destination_x509_ca
+        body = _set_items(
+            {"destination": destination, "mode": mode},
+            shutdown=shutdown,
+            remove_instance=remove_instance,
+            x509_key_name=x509_key_name,
+            destination_x509_ca=destination_x509_ca,
+            compress=compress,
         )
-        _set_item_if(body, compress is not None, "compress", compress)
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _inst(instance, "export"), query, body)
+        return self._SendRequest(HTTP_PUT, _inst(instance, "export"), _query(reason), body)
 
     def MigrateInstance(  # noqa: N802
         self,
@@ -570,13 +554,8 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         target_node: str | None = None,
         reason: str | None = None,
     ) -> int:
-        body: dict = {}
-        _set_item_if(body, mode is not None, "mode", mode)
-        _set_item_if(body, cleanup is not None, "cleanup", cleanup)
-        _set_item_if(body, target_node is not None, "target_node", target_node)
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _inst(instance, "migrate"), query, body)
+        body = _set_items({}, mode=mode, cleanup=cleanup, target_node=target_node)
+        return self._SendRequest(HTTP_PUT, _inst(instance, "migrate"), _query(reason), body)
 
     def FailoverInstance(  # noqa: N802
         self,
@@ -586,13 +565,13 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         target_node: str | None = None,
         reason: str | None = None,
     ) -> int:
-        body: dict = {}
-        _set_item_if(body, iallocator is not None, "iallocator", iallocator)
-        _set_item_if(body, ignore_consistency is not None, "ignore_consistency", ignore_consistency)
-        _set_item_if(body, target_node is not None, "target_node", target_node)
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _inst(instance, "failover"), query, body)
+        body = _set_items(
+            {},
+            iallocator=iallocator,
+            ignore_consistency=ignore_consistency,
+            target_node=target_node,
+        )
+        return self._SendRequest(HTTP_PUT, _inst(instance, "failover"), _query(reason), body)
 
     def RenameInstance(  # noqa: N802
         self,
@@ -602,12 +581,8 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         name_check: bool | None = None,
         reason: str | None = None,
     ) -> int:
-        body: dict = {"new_name": new_name}
-        _set_item_if(body, ip_check is not None, "ip_check", ip_check)
-        _set_item_if(body, name_check is not None, "name_check", name_check)
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _inst(instance, "rename"), query, body)
+        body = _set_items({"new_name": new_name}, ip_check=ip_check, name_check=name_check)
+        return self._SendRequest(HTTP_PUT, _inst(instance, "rename"), _query(reason), body)
 
     def GetInstanceConsole(self, instance: str, reason: str | None = None) -> dict:  # noqa: N802
         return self._get(_inst(instance, "console"), reason)
@@ -615,12 +590,8 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     # --- jobs ---------------------------------------------------------------------------
 
     def GetJobs(self, bulk: bool = False) -> list:  # noqa: N802
-        query: list = []
-        _append_if(query, bulk, ("bulk", 1))
-        jobs = self._SendRequest(HTTP_GET, "/2/jobs", query, None)
-        if bulk:
-            return jobs
-        return [int(j["id"]) for j in jobs]
+        jobs = self._list("/2/jobs", bulk, None, "id")
+        return jobs if bulk else [int(j) for j in jobs]
 
     def GetJobStatus(self, job_id: int) -> dict:  # noqa: N802
         return self._SendRequest(HTTP_GET, "/2/jobs/%s" % (job_id,), None, None)
@@ -650,20 +621,12 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         return self._SendRequest(HTTP_GET, "/2/jobs/%s/wait" % (job_id,), None, body)
 
     def CancelJob(self, job_id: int, dry_run: bool = False) -> list:  # noqa: N802
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        return self._SendRequest(HTTP_DELETE, "/2/jobs/%s" % (job_id,), query, None)
+        return self._SendRequest(HTTP_DELETE, "/2/jobs/%s" % (job_id,), _query(None, dry_run), None)
 
     # --- nodes --------------------------------------------------------------------------
 
     def GetNodes(self, bulk: bool = False, reason: str | None = None) -> list:  # noqa: N802
-        query: list = []
-        _append_if(query, bulk, ("bulk", 1))
-        _append_reason(query, reason)
-        nodes = self._SendRequest(HTTP_GET, "/2/nodes", query, None)
-        if bulk:
-            return nodes
-        return [n["id"] for n in nodes]
+        return self._list("/2/nodes", bulk, reason, "id")
 
     def GetNode(self, node: str, reason: str | None = None) -> dict:  # noqa: N802
         return self._get(_node(node), reason)
@@ -681,14 +644,14 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     ) -> int:
         if iallocator and remote_node:
             raise GanetiApiError("Only one of iallocator or remote_node can be used")
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
-        body: dict = {}
-        _set_item_if(body, iallocator is not None, "iallocator", iallocator)
-        _set_item_if(body, remote_node is not None, "remote_node", remote_node)
-        _set_item_if(body, early_release is not None, "early_release", early_release)
-        _set_item_if(body, mode is not None, "mode", mode)
+        query = _query(reason, dry_run)
+        body = _set_items(
+            {},
+            iallocator=iallocator,
+            remote_node=remote_node,
+            early_release=early_release,
+            mode=mode,
+        )
         return self._SendRequest(HTTP_POST, _node(node, "evacuate"), query, body)
 
     def MigrateNode(  # noqa: N802
@@ -700,13 +663,8 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         target_node: str | None = None,
         reason: str | None = None,
     ) -> int:
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
-        body: dict = {}
-        _set_item_if(body, mode is not None, "mode", mode)
-        _set_item_if(body, iallocator is not None, "iallocator", iallocator)
-        _set_item_if(body, target_node is not None, "target_node", target_node)
+        query = _query(reason, dry_run)
+        body = _set_items({}, mode=mode, iallocator=iallocator, target_node=target_node)
         return self._SendRequest(HTTP_POST, _node(node, "migrate"), query, body)
 
     def GetNodeRole(self, node: str, reason: str | None = None) -> str:  # noqa: N802
@@ -727,15 +685,12 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         return self._SendRequest(HTTP_PUT, _node(node, "role"), query, role)
 
     def PowercycleNode(self, node: str, force: bool = False, reason: str | None = None) -> int:  # noqa: N802
-        query: list = []
-        _append_force_if(query, force)
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_POST, _node(node, "powercycle"), query, None)
+        return self._SendRequest(
+            HTTP_POST, _node(node, "powercycle"), _query(reason, force=force), None
+        )
 
     def ModifyNode(self, node: str, reason: str | None = None, **kwargs: Any) -> int:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_POST, _node(node, "modify"), query, kwargs)
+        return self._SendRequest(HTTP_POST, _node(node, "modify"), _query(reason), kwargs)
 
     def GetNodeStorageUnits(  # noqa: N802
         self, node: str, storage_type: str, output_fields: str, reason: str | None = None
@@ -780,13 +735,7 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     # --- networks ---------------------------------------------------------------------
 
     def GetNetworks(self, bulk: bool = False, reason: str | None = None) -> list:  # noqa: N802
-        query: list = []
-        _append_if(query, bulk, ("bulk", 1))
-        _append_reason(query, reason)
-        networks = self._SendRequest(HTTP_GET, "/2/networks", query, None)
-        if bulk:
-            return networks
-        return [n["name"] for n in networks]
+        return self._list("/2/networks", bulk, reason, "name")
 
     def GetNetwork(self, network: str, reason: str | None = None) -> dict:  # noqa: N802
         return self._get(_net(network), reason)
@@ -804,9 +753,7 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         dry_run: bool = False,
         reason: str | None = None,
     ) -> int:
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
+        query = _query(reason, dry_run)
         body = {
             "network_name": network_name,
             "network": network,
@@ -829,9 +776,7 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         dry_run: bool = False,
         reason: str | None = None,
     ) -> int:
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
+        query = _query(reason, dry_run)
         body = {"group_name": group_name, "network_mode": mode, "network_link": link,
                 "network_vlan": vlan}  # fmt: skip
         return self._SendRequest(HTTP_PUT, _net(network_name, "connect"), query, body)
@@ -839,24 +784,17 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     def DisconnectNetwork(  # noqa: N802
         self, network_name: str, group_name: str, dry_run: bool = False, reason: str | None = None
     ) -> int:
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
+        query = _query(reason, dry_run)
         body = {"group_name": group_name}
         return self._SendRequest(HTTP_PUT, _net(network_name, "disconnect"), query, body)
 
     def ModifyNetwork(self, network: str, reason: str | None = None, **kwargs: Any) -> int:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _net(network, "modify"), query, kwargs)
+        return self._SendRequest(HTTP_PUT, _net(network, "modify"), _query(reason), kwargs)
 
     def DeleteNetwork(  # noqa: N802
         self, network: str, dry_run: bool = False, reason: str | None = None
     ) -> int:
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_DELETE, _net(network), query, None)
+        return self._SendRequest(HTTP_DELETE, _net(network), _query(reason, dry_run), None)
 
     def GetNetworkTags(self, network: str, reason: str | None = None) -> list:  # noqa: N802
         return self._get(_net(network, "tags"), reason)
@@ -874,13 +812,7 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     # --- groups -----------------------------------------------------------------------
 
     def GetGroups(self, bulk: bool = False, reason: str | None = None) -> list:  # noqa: N802
-        query: list = []
-        _append_if(query, bulk, ("bulk", 1))
-        _append_reason(query, reason)
-        groups = self._SendRequest(HTTP_GET, "/2/groups", query, None)
-        if bulk:
-            return groups
-        return [g["name"] for g in groups]
+        return self._list("/2/groups", bulk, reason, "name")
 
     def GetGroup(self, group: str, reason: str | None = None) -> dict:  # noqa: N802
         return self._get(_group(group), reason)
@@ -892,27 +824,20 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         dry_run: bool = False,
         reason: str | None = None,
     ) -> int:
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
+        query = _query(reason, dry_run)
         body = {"name": name, "alloc_policy": alloc_policy}
         return self._SendRequest(HTTP_POST, "/2/groups", query, body)
 
     def ModifyGroup(self, group: str, reason: str | None = None, **kwargs: Any) -> int:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _group(group, "modify"), query, kwargs)
+        return self._SendRequest(HTTP_PUT, _group(group, "modify"), _query(reason), kwargs)
 
     def DeleteGroup(self, group: str, dry_run: bool = False, reason: str | None = None) -> int:  # noqa: N802
-        query: list = []
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_DELETE, _group(group), query, None)
+        return self._SendRequest(HTTP_DELETE, _group(group), _query(reason, dry_run), None)
 
     def RenameGroup(self, group: str, new_name: str, reason: str | None = None) -> int:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _group(group, "rename"), query, {"new_name": new_name})
+        return self._SendRequest(
+            HTTP_PUT, _group(group, "rename"), _query(reason), {"new_name": new_name}
+        )
 
     def AssignGroupNodes(  # noqa: N802
         self,
@@ -922,11 +847,12 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         dry_run: bool = False,
         reason: str | None = None,
     ) -> int:
-        query: list = []
-        _append_force_if(query, force)
-        _append_dry_run_if(query, dry_run)
-        _append_reason(query, reason)
-        return self._SendRequest(HTTP_PUT, _group(group, "assign-nodes"), query, {"nodes": nodes})
+        return self._SendRequest(
+            HTTP_PUT,
+            _group(group, "assign-nodes"),
+            _query(reason, dry_run, force),
+            {"nodes": nodes},
+        )
 
     def GetGroupTags(self, group: str, reason: str | None = None) -> list:  # noqa: N802
         return self._get(_group(group, "tags"), reason)
@@ -946,27 +872,18 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     def Query(  # noqa: N802
         self, what: str, fields: list, qfilter: Any = None, reason: str | None = None
     ) -> dict:
-        query: list = []
-        _append_reason(query, reason)
-        body: dict = {"fields": fields}
-        _set_item_if(body, qfilter is not None, "qfilter", qfilter)
-        _set_item_if(body, qfilter is not None, "filter", qfilter)
+        query = _query(reason)
+        body = _set_items({"fields": fields}, qfilter=qfilter, filter=qfilter)
         return self._SendRequest(HTTP_PUT, "/2/query/%s" % quote(what), query, body)
 
     def QueryFields(self, what: str, fields: list | None = None, reason: str | None = None) -> dict:  # noqa: N802
-        query: list = []
-        _append_reason(query, reason)
+        query = _query(reason)
         if fields is not None:
             query.append(("fields", ",".join(fields)))
         return self._SendRequest(HTTP_GET, "/2/query/%s/fields" % quote(what), query, None)
 
     def GetFilters(self, bulk: bool = False) -> list:  # noqa: N802
-        query: list = []
-        _append_if(query, bulk, ("bulk", 1))
-        filters = self._SendRequest(HTTP_GET, "/2/filters", query, None)
-        if bulk:
-            return filters
-        return [f["uuid"] for f in filters]
+        return self._list("/2/filters", bulk, None, "uuid")
 
     def GetFilter(self, filter_uuid: str) -> dict:  # noqa: N802
         return self._SendRequest(HTTP_GET, "/2/filters/%s" % quote(filter_uuid), None, None)
@@ -1001,21 +918,12 @@ _CERT_ERRORS = frozenset(
 )
 
 
-def _inst(name: str, sub: str | None = None) -> str:
-    path = "/2/instances/%s" % quote(name)
+def _path(collection: str, name: str, sub: str | None = None) -> str:
+    path = "/2/%s/%s" % (collection, quote(name))
     return "%s/%s" % (path, sub) if sub else path
 
 
-def _node(name: str, sub: str | None = None) -> str:
-    path = "/2/nodes/%s" % quote(name)
-    return "%s/%s" % (path, sub) if sub else path
-
-
-def _group(name: str, sub: str | None = None) -> str:
-    path = "/2/groups/%s" % quote(name)
-    return "%s/%s" % (path, sub) if sub else path
-
-
-def _net(name: str, sub: str | None = None) -> str:
-    path = "/2/networks/%s" % quote(name)
-    return "%s/%s" % (path, sub) if sub else path
+_inst = functools.partial(_path, "instances")
+_node = functools.partial(_path, "nodes")
+_group = functools.partial(_path, "groups")
+_net = functools.partial(_path, "networks")
