@@ -931,6 +931,31 @@ def renew_cluster_keys(
     return public
 
 
+def daemon_util_command(*args: str) -> list[str]:
+    """The command line of daemon-util (installed, else the checkout's) with ``args``."""
+    return [_daemon_util_path(), *args]
+
+
+def replace_cluster_certificate(
+    runner: SshRunner, node: NodeAddress, server_pem: bytes, feedback_fn: FeedbackFn = None
+) -> None:
+    """Gives a node a new cluster certificate and restarts its node daemon,
+    which serves (and checks clients against) the certificate it read at start."""
+    from ganeti.utils import x509
+
+    script = _script_header() + _put_file(
+        pathutils.NODED_CERT_FILE, server_pem, x509.CERT_FILE_MODE
+    )
+    for action in ("stop", "start"):
+        command = daemon_util_command(action, constants.NODED)
+        script += " ".join(shlex.quote(a) for a in command) + " </dev/null\n"
+    runner.run(node.name, "/bin/sh -s", script, node.address, node.port).raise_error(
+        "Replacing the cluster certificate"
+    )
+    if feedback_fn:
+        feedback_fn("New cluster certificate installed on %s" % node.name)
+
+
 def _pkey_from_private(private: bytes, key_type: str) -> Any:
     import io
 

@@ -7,6 +7,7 @@ daemons.  Local commands (init, destroy, master-failover) get a recording
 stand-in for ``bootstrap``.
 """
 
+import os
 import time
 
 import pytest
@@ -400,8 +401,8 @@ def test_renew_crypto_option_checks(env, capsys, monkeypatch):
         capsys, "renew-crypto", "-f", "--new-rapi-certificate", "--rapi-certificate", "x"
     )
     assert rc == 1 and "Only one of" in err
-    rc, _, err = run(capsys, "renew-crypto", "-f", "--new-cluster-certificate")
-    assert rc == 1 and "not supported" in err
+    rc, _, err = run(capsys, "renew-crypto", "-f", "--ssh-key-type", "rsa")
+    assert rc == 1 and "need --new-ssh-keys" in err
     made = []
     monkeypatch.setattr(bootstrap, "generate_cluster_crypto", lambda *a, **k: made.append(k))
     rc, out, _ = run(
@@ -487,3 +488,114 @@ def test_verify_disks_messages(env, capsys):
     assert activated == ["inst1"]
     # a file path is printed as it is; the second group had no broken node
     assert "\tnode3 /srv/ganeti/file-storage/inst9/disk0" in lines
+
+
+@pytest.fixture
+def crypto_env(env, monkeypatch, tmp_path):
+    """renew-crypto with the SSH, daemon and key-generation steps recorded."""
+    from ganeti import ssh
+    from ganeti.client import gnt_cluster_crypto
+
+    steps = []
+    master = env.QueryClusterInfo()["master"]
+    monkeypatch.setattr(
+        gnt_cluster, "online_nodes", lambda cl, nodes, group: [
+            (master, "192.0.2.1", 22), ("node2.example.com", "192.0.2.2", 2222)
+        ]
+    )  # fmt: skip
+    monkeypatch.setattr(gnt_cluster_crypto, "_daemon_util", lambda *a: steps.append(("du",) + a))
+
+    def generate(node_name, **kw):
+        steps.append(("generate", node_name, kw.get("new_cluster_cert", False)))
+        os.makedirs(os.path.dirname(pathutils.NODED_CERT_FILE), exist_ok=True)
+        for path in (pathutils.NODED_CERT_FILE, pathutils.NODED_CLIENT_CERT_FILE):
+            with open(path, "w") as fh:
+                fh.write("PEM of %s" % os.path.basename(path))
+
+    monkeypatch.setattr(bootstrap, "generate_cluster_crypto", generate)
+    monkeypatch.setattr(
+        ssh, "replace_cluster_certificate",
+        lambda runner, node, pem, fn=None: steps.append(
+            ("replace", node.name, node.address, node.port, pem, runner.key_type)
+        ),
+    )  # fmt: skip
+    monkeypatch.setattr(
+        ssh, "renew_cluster_keys",
+        lambda runner, nodes, new_type, bits=None, feedback_fn=None: steps.append(
+            ("ssh", runner.key_type, [n.name for n in nodes], new_type, bits)
+        ),
+    )  # fmt: skip
+    env.watcher_calls = []
+    real_pause = env.SetWatcherPause
+
+    def pause(until):
+        env.watcher_calls.append(until)
+        return real_pause(until)
+
+    env.SetWatcherPause = pause
+    env.steps = steps
+    return env
+
+
+def test_renew_cluster_certificate(crypto_env, capsys):
+    env = crypto_env
+    master = env.QueryClusterInfo()["master"]
+    rc, out, err = run(capsys, "renew-crypto", "-f", "--new-cluster-certificate")
+    assert rc == 0, err
+    assert env.steps == [
+        ("du", "stop-master"),
+        ("generate", master, True),
+        ("replace", "node2.example.com", "192.0.2.2", 2222, b"PEM of server.pem", "rsa"),
+        ("du", "stop", "ganeti-noded"),
+        ("du", "start", "ganeti-noded"),
+        ("du", "start-master"),
+    ]
+    # the master presents the cluster certificate until the LU signs it a new one
+    assert not os.path.exists(pathutils.NODED_CLIENT_CERT_FILE)
+    (ops,) = env.submitted
+    assert ops[0].OP_ID == "OP_CLUSTER_RENEW_CRYPTO" and ops[0].node_certificates is True
+    assert ops[0].renew_ssh_keys is False
+    # the watcher was paused meanwhile, and resumed
+    assert len(env.watcher_calls) == 2 and env.watcher_calls[1] is None
+    assert "All requested certificates and keys have been replaced." in out
+
+
+def test_renew_cluster_certificate_node_failure_still_restarts_master(
+    crypto_env, capsys, monkeypatch
+):
+    from ganeti import ssh
+
+    env = crypto_env
+
+    def refuse(runner, node, pem, fn=None):
+        raise errors.OpPrereqError("Node %s refused the cluster's SSH key" % node.name,
+                                   errors.ECODE_ENVIRON)  # fmt: skip
+
+    monkeypatch.setattr(ssh, "replace_cluster_certificate", refuse)
+    rc, out, err = run(capsys, "renew-crypto", "-f", "--new-cluster-certificate")
+    assert rc == 1
+    assert "Could not replace the cluster certificate on node2.example.com" in err
+    assert "could not be replaced on node(s) node2.example.com" in err
+    assert env.steps[-1] == ("du", "start-master")
+    assert env.submitted[0][0].node_certificates is True
+
+
+def test_renew_ssh_keys(crypto_env, capsys):
+    env = crypto_env
+    rc, out, err = run(
+        capsys, "renew-crypto", "-f", "--new-ssh-keys", "--ssh-key-type", "ecdsa",
+        "--ssh-key-bits", "521",
+    )  # fmt: skip
+    assert rc == 0, err
+    # logged in with the old key type, to every node but the master
+    assert env.steps == [("ssh", "rsa", ["node2.example.com"], "ecdsa", 521)]
+    (ops,) = env.submitted
+    op = ops[0]
+    assert (op.renew_ssh_keys, op.node_certificates) == (True, False)
+    assert (op.ssh_key_type, op.ssh_key_bits) == ("ecdsa", 521)
+    env.steps.clear()
+    env.submitted.clear()
+    rc, _, err = run(capsys, "renew-crypto", "-f", "--new-ssh-keys", "--ssh-key-type", "ed25519")
+    assert rc == 0, err
+    assert env.steps == [("ssh", "rsa", ["node2.example.com"], "ed25519", None)]
+    assert (env.submitted[0][0].ssh_key_type, env.submitted[0][0].ssh_key_bits) == ("ed25519", 256)

@@ -607,9 +607,40 @@ def test_renew_node_certificates_without_node_support(h):
     assert any("cannot create a new client certificate" in m for m in h.cbs.messages)
 
 
-def test_renew_ssh_keys_refused(h):
-    with pytest.raises(errors.OpPrereqError, match="SSH keys"):
-        h.run("OpClusterRenewCrypto", renew_ssh_keys=True)
+def test_renew_ssh_keys_records_type_and_size(h):
+    cluster = h.cfg.get_cluster_info()
+    cluster.ssh_key_type, cluster.ssh_key_bits = "rsa", 2048
+    h.cfg.update(cluster)
+    h.run("OpClusterRenewCrypto", renew_ssh_keys=True, ssh_key_type="ed25519")
+    cluster = h.cfg.get_cluster_info()
+    assert (cluster.ssh_key_type, cluster.ssh_key_bits) == ("ed25519", 256)
+    h.run("OpClusterRenewCrypto", renew_ssh_keys=True, ssh_key_type="ecdsa", ssh_key_bits=521)
+    cluster = h.cfg.get_cluster_info()
+    assert (cluster.ssh_key_type, cluster.ssh_key_bits) == ("ecdsa", 521)
+    # same type, no size: the size stays; no node is asked anything
+    h.run("OpClusterRenewCrypto", renew_ssh_keys=True)
+    cluster = h.cfg.get_cluster_info()
+    assert (cluster.ssh_key_type, cluster.ssh_key_bits) == ("ecdsa", 521)
+    assert not h.rpc.called("node_crypto_tokens")
+    with pytest.raises(errors.OpPrereqError, match="need renew_ssh_keys") as err:
+        h.run("OpClusterRenewCrypto", ssh_key_type="rsa")
+    assert err.value.args[1] == errors.ECODE_INVAL
+
+
+def test_renew_node_certificates_after_new_cluster_certificate(h):
+    """The master has no client certificate then (it presents the cluster
+    certificate until the nodes know its new one)."""
+    import os
+
+    bootstrap.generate_cluster_crypto("node1.example.com")
+    os.unlink(pathutils.NODED_CLIENT_CERT_FILE)
+    h.run("OpClusterRenewCrypto", node_certificates=True)
+    from ganeti.utils import x509
+
+    new = x509.get_certificate_digest(pathutils.NODED_CLIENT_CERT_FILE)
+    certs = h.cfg.get_cluster_info().candidate_certs
+    assert certs[h.node(NODES[0]).uuid] == new
+    assert not [k for k in certs if k.endswith("-OLDMASTER")]
 
 
 def test_ancillary_files(h):

@@ -15,6 +15,7 @@ from ganeti import cli
 from ganeti import constants
 from ganeti import errors
 from ganeti import pathutils
+from ganeti.client import gnt_cluster_crypto
 from ganeti.client import gnt_cluster_opts as copts
 from ganeti.client.gnt_cluster_opts import (
     data_collector_intervals,
@@ -605,100 +606,6 @@ def deactivate_master_ip(opts: Any, args: list[str]) -> int:
     return constants.EXIT_SUCCESS
 
 
-def _read_file_opt(path: str | None, what: str) -> str | None:
-    if path is None:
-        return None
-    try:
-        with open(path, encoding="ascii") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError) as err:
-        raise errors.OpPrereqError(
-            "Can't read %s from '%s': %s" % (what, path, err), errors.ECODE_INVAL
-        ) from None
-
-
-def renew_crypto(opts: Any, args: list[str]) -> int:
-    """``renew-crypto``: new certificates, keys and secrets."""
-    from ganeti import bootstrap
-    from ganeti import opcodes
-
-    if opts.new_rapi_cert and opts.rapi_cert:
-        raise errors.OpPrereqError(
-            "Only one of the --new-rapi-certificate and --rapi-certificate options can be"
-            " specified at the same time",
-            errors.ECODE_INVAL,
-        )
-    if opts.new_cluster_domain_secret and opts.cluster_domain_secret:
-        raise errors.OpPrereqError(
-            "Only one of the --new-cluster-domain-secret and --cluster-domain-secret options"
-            " can be specified at the same time",
-            errors.ECODE_INVAL,
-        )
-    if opts.new_spice_cert and (opts.spice_cert or opts.spice_cacert):
-        raise errors.OpPrereqError(
-            "When using --new-spice-certificate, the --spice-certificate and"
-            " --spice-ca-certificate must not be used",
-            errors.ECODE_INVAL,
-        )
-    if bool(opts.spice_cert) != bool(opts.spice_cacert):
-        raise errors.OpPrereqError(
-            "Both --spice-certificate and --spice-ca-certificate must be given", errors.ECODE_INVAL
-        )
-    if opts.new_cluster_cert:
-        raise errors.OpPrereqError(
-            "Replacing the cluster certificate is not supported by this version: it needs"
-            " every node daemon restarted with the new certificate",
-            errors.ECODE_INVAL,
-        )
-    files_wanted = (
-        opts.new_rapi_cert
-        or opts.rapi_cert
-        or opts.new_spice_cert
-        or opts.spice_cert
-        or opts.new_confd_hmac_key
-        or opts.new_cluster_domain_secret
-        or opts.cluster_domain_secret
-    )
-    if not (files_wanted or opts.new_node_cert or opts.new_ssh_keys):
-        cli.to_stderr("Please specify at least one of the renewal options.")
-        return constants.EXIT_FAILURE
-    if not opts.force:
-        text = "Updating certificates or keys on the cluster can take some time. Continue?"
-        if not cli.ask_user(text):
-            return constants.EXIT_CONFIRMATION
-    if files_wanted:
-        from ganeti import ssconf
-
-        node_name = ssconf.SimpleStore().get_master_node()
-        bootstrap.generate_cluster_crypto(
-            node_name,
-            new_rapi_cert=opts.new_rapi_cert,
-            new_spice_cert=opts.new_spice_cert,
-            new_confd_hmac_key=opts.new_confd_hmac_key,
-            new_cds=opts.new_cluster_domain_secret,
-            rapi_cert_pem=_read_file_opt(opts.rapi_cert, "RAPI certificate"),
-            spice_cert_pem=_read_file_opt(opts.spice_cert, "SPICE certificate"),
-            spice_cacert_pem=_read_file_opt(opts.spice_cacert, "SPICE CA certificate"),
-            cds=(_read_file_opt(opts.cluster_domain_secret, "cluster domain secret") or "").strip()
-            or None,
-            feedback_fn=cli.to_stdout,
-        )
-        # the redistribution pushes the new files to every node
-        cli.submit_op_code(opcodes.OpClusterRedistConf(), opts=opts)
-    if opts.new_node_cert or opts.new_ssh_keys:
-        op = opcodes.OpClusterRenewCrypto(
-            node_certificates=opts.new_node_cert,
-            renew_ssh_keys=opts.new_ssh_keys,
-            ssh_key_type=opts.ssh_key_type,
-            ssh_key_bits=opts.ssh_key_bits,
-            verbose=opts.verbose,
-            debug=bool(opts.debug),
-        )
-        cli.submit_op_code(op, opts=opts)
-    cli.to_stdout("All requested certificates and keys have been replaced.")
-    return constants.EXIT_SUCCESS
-
-
 # --- queue, watcher, tags --------------------------------------------------------------------
 
 
@@ -758,7 +665,7 @@ def search_tags(opts: Any, args: list[str]) -> int:
 # --- SSH: command, copyfile -------------------------------------------------------------------
 
 
-def _online_nodes(
+def online_nodes(
     cl: Any, nodes: list[str], nodegroup: str | None, secondary: bool = False
 ) -> list[tuple[str, str, int]]:
     """(name, address, ssh port) of the selected online nodes, nice-sorted;
@@ -806,7 +713,7 @@ def run_cluster_command(opts: Any, args: list[str]) -> int:
     """``command CMD...``: runs a shell command on the nodes over SSH."""
     cl = cli.get_client()
     command = " ".join(args)
-    nodes = _online_nodes(cl, opts.nodes, opts.nodegroup)
+    nodes = online_nodes(cl, opts.nodes, opts.nodegroup)
     runner, master = _ssh_runner(cl)
     # the master goes last: the command might disturb it
     nodes.sort(key=lambda item: item[0] == master)
@@ -838,7 +745,7 @@ def copy_file(opts: Any, args: list[str]) -> int:
         raise errors.OpPrereqError("No such filename '%s'" % filename, errors.ECODE_INVAL)
     cl = cli.get_client()
     runner, master = _ssh_runner(cl)
-    nodes = _online_nodes(cl, opts.nodes, opts.nodegroup, secondary=opts.use_replication_network)
+    nodes = online_nodes(cl, opts.nodes, opts.nodegroup, secondary=opts.use_replication_network)
     rcode = constants.EXIT_SUCCESS
     for name, address, port in nodes:
         if name == master:
@@ -1097,7 +1004,7 @@ commands = {
         "Alters the parameters of the cluster",
     ),
     "renew-crypto": (
-        renew_crypto,
+        gnt_cluster_crypto.renew_crypto,
         [],
         [
             copts.NEW_CLUSTER_CERT_OPT,

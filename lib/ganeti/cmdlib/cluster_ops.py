@@ -2,7 +2,8 @@
 
 Owns post-init, destroy, verify (the job fan-out; the checks themselves are
 in ``cluster_verify``), verify-disks, modify (OP_CLUSTER_SET_PARAMS),
-redist-conf, renew-crypto, rename and the master IP switches, plus the
+redist-conf, rename and the master IP switches (renew-crypto is in
+``cluster_crypto``), plus the
 list of files the master keeps identical on the nodes (``ancillary_files``)
 and their redistribution.  Like every LU, it must never talk to a node
 except through ``self.rpc`` nor write config.data except through
@@ -23,6 +24,7 @@ from ganeti import objects
 from ganeti import opcodes
 from ganeti import pathutils
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU, ResultWithJobs
+from ganeti.cmdlib.cluster_crypto import LUClusterRenewCrypto  # noqa: F401
 from ganeti.cmdlib.cluster_verify import LUClusterVerifyConfig, LUClusterVerifyGroup  # noqa: F401
 
 FeedbackFn = Callable[..., None]
@@ -744,123 +746,6 @@ class LUClusterRedistConf(NoHooksLU):
         # config.data and ssconf
         self.cfg.update(self.cfg.get_cluster_info(), feedback_fn)
         redistribute_ancillary_files(self)
-
-
-def _current_client_cert(lu: Any, node_uuid: str) -> str:
-    """The digest of a node's present client certificate, once the node
-    checked it is signed by the cluster certificate and still valid (for
-    node daemons that cannot make a new one)."""
-    name = lu.cfg.get_node_name(node_uuid)
-    result = lu.rpc.call_node_verify(
-        [node_uuid], {constants.NV_CLIENT_CERT: None}, lu.cfg.get_cluster_name(), {}
-    )[node_uuid]
-    result.raise_error("Could not check the client certificate of node %s" % name)
-    try:
-        errcode, value = result.payload[constants.NV_CLIENT_CERT]
-    except (KeyError, TypeError, ValueError):
-        raise errors.OpExecError(
-            "Node %s returned no client certificate information" % name
-        ) from None
-    if errcode is not None:
-        raise errors.OpExecError(
-            "The client certificate of node %s is unusable: %s" % (name, value)
-        )
-    lu.log_warning(
-        "Node %s cannot create a new client certificate; its current one was recorded", name
-    )
-    return value
-
-
-def _node_crypto_token(lu: Any, node_uuid: str) -> str:
-    """Asks a node for a new client certificate; returns its digest."""
-    request = [
-        [
-            constants.CRYPTO_TYPE_SSL_DIGEST,
-            constants.CRYPTO_ACTION_CREATE,
-            {constants.CRYPTO_OPTION_SERIAL_NO: 0},
-        ]
-    ]
-    result = lu.rpc.call_node_crypto_tokens(node_uuid, request)
-    if result.fail_msg and "Unknown procedure" in result.fail_msg:
-        return _current_client_cert(lu, node_uuid)
-    result.raise_error(
-        "Could not renew the client certificate of node %s" % lu.cfg.get_node_name(node_uuid)
-    )
-    for token_type, digest in result.payload or []:
-        if token_type == constants.CRYPTO_TYPE_SSL_DIGEST:
-            return digest
-    raise errors.OpExecError(
-        "Node %s returned no certificate digest" % lu.cfg.get_node_name(node_uuid)
-    )
-
-
-class LUClusterRenewCrypto(NoHooksLU):
-    """OP_CLUSTER_RENEW_CRYPTO: new client certificates for the nodes (the
-    master's is made here, the others by their node daemons), recorded in
-    the master candidates' certificate map."""
-
-    def check_arguments(self) -> None:
-        if self.op.renew_ssh_keys:
-            raise errors.OpPrereqError(
-                "Renewing the cluster's SSH keys is not supported by this version",
-                errors.ECODE_INVAL,
-            )
-
-    def expand_names(self) -> None:
-        self.needed_locks = {locking.LEVEL_NODE: locking.ALL_SET}
-        self.share_locks[locking.LEVEL_NODE] = 1
-
-    def exec(self, feedback_fn: FeedbackFn) -> None:
-        if not self.op.node_certificates:
-            return None
-        _need_rpc(self)
-        from ganeti.utils import x509
-
-        cfg = self.cfg
-        master = cfg.get_master_node()
-        nodes = cfg.get_all_nodes_info()
-        digests: dict[str, str] = {}
-        failed = []
-        for uuid, node in sorted(nodes.items(), key=lambda item: item[1].name):
-            if uuid == master or node.offline:
-                continue
-            try:
-                digest = _node_crypto_token(self, uuid)
-            except errors.OpExecError as err:
-                failed.append(node.name)
-                self.log_warning("%s", err)
-                continue
-            if node.master_candidate:
-                digests[uuid] = digest
-            if self.op.verbose:
-                feedback_fn("Renewed the client certificate of node %s" % node.name)
-        old_master_digest = x509.get_certificate_digest(pathutils.NODED_CLIENT_CERT_FILE)
-        tmp = pathutils.NODED_CLIENT_CERT_FILE + ".new"
-        new_master_digest = x509.generate_client_cert_file(
-            tmp, pathutils.NODED_CERT_FILE, cfg.get_master_node_name()
-        )
-        cluster = cfg.get_cluster_info()
-        certs = dict(cluster.candidate_certs or {})
-        for uuid, node in nodes.items():
-            if not node.master_candidate:
-                certs.pop(uuid, None)
-        certs.update(digests)
-        certs[master] = new_master_digest
-        # the old master certificate stays valid until every node knows the new one
-        certs["%s-OLDMASTER" % master] = old_master_digest
-        cluster.candidate_certs = certs
-        cfg.update(cluster, feedback_fn)
-        os.rename(tmp, pathutils.NODED_CLIENT_CERT_FILE)
-        cluster = cfg.get_cluster_info()
-        cluster.candidate_certs = {
-            k: v for k, v in cluster.candidate_certs.items() if not k.endswith("-OLDMASTER")
-        }
-        cfg.update(cluster, feedback_fn)
-        if failed:
-            raise errors.OpExecError(
-                "Could not renew the client certificates of node(s) %s" % ", ".join(failed)
-            )
-        return None
 
 
 # --- rename, master IP ----------------------------------------------------------------------
