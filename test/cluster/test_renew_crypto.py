@@ -4,8 +4,10 @@
 and 3 join over SSH; then a new cluster certificate reaches every node,
 every node daemon restarts with it, every node signs a new client
 certificate and verify is clean; new SSH keys of another type replace the
-old ones on every node and SSH still works.  The tests run in file order
-on one module-wide cluster; each step relies on the previous ones.
+old ones on every node and SSH still works; the RAPI users file and
+certificate reach the master candidates by redistribution, so ganeti-rapi
+authenticates users after a master failover.  The tests run in file
+order on one module-wide cluster; each step relies on the previous ones.
 """
 
 import os
@@ -22,6 +24,7 @@ INIT = [
     "--enabled-disk-templates=file,diskless", "--master-netdev=eth0",
 ]  # fmt: skip
 DATA = "/var/lib/ganeti"
+USERS = "admin s3cret write\n"
 
 _SKIP = unavailable_reason()
 
@@ -134,3 +137,28 @@ def test_new_ssh_keys_of_another_type(vc):
         "node1.example.com", "node2.example.com", "node3.example.com",
     ]  # fmt: skip
     vc.verify_clean()
+
+
+def test_rapi_users_reach_candidates_and_work_after_failover(vc):
+    _need_cluster(vc)
+    vc.ok(1, "mkdir", "-p", DATA + "/rapi")
+    vc.write_file(1, DATA + "/rapi/users", USERS.encode(), mode=0o640)
+    vc.ok(1, "gnt-cluster", "redist-conf")
+    for k in (2, 3):
+        assert vc.ok(k, "cat", DATA + "/rapi/users") == USERS
+        assert vc.md5(k, DATA + "/rapi.pem") == vc.md5(1, DATA + "/rapi.pem")
+    vc.verify_clean()
+    vc.ok(2, "gnt-cluster", "master-failover")
+    try:
+        url = "https://localhost:5080/2/tags?tag=rapi-after-failover"
+        out = ""
+        for _ in range(50):
+            rc, out, _ = vc.run(2, "curl", "-sk", "-u", "admin:s3cret", "-X", "PUT", url)
+            if rc == 0 and out.strip().isdigit():
+                break
+            vc.ok(2, "sleep", "0.2")
+        assert out.strip().isdigit(), out
+        rc, out, _ = vc.run(2, "curl", "-sk", "-u", "admin:wrong", "-X", "PUT", url)
+        assert '"code": 401' in out or "401" in out
+    finally:
+        vc.ok(1, "gnt-cluster", "master-failover")

@@ -580,6 +580,25 @@ def test_redist_conf(h):
     }
 
 
+def test_redist_conf_gives_candidates_the_rapi_users_and_certificate(h):
+    """ganeti-rapi on a new master needs both files (master-failover moves it)."""
+    from ganeti import backend
+
+    h.write_file(pathutils.RAPI_CERT_FILE)
+    h.write_file(pathutils.RAPI_USERS_FILE, "admin s3cret write\n")
+    h.run("OpClusterRedistConf")
+    candidates = sorted(n.name for n in _nodes(h) if n.master_candidate)
+    assert candidates[1:] == NODES[1:]
+    for path in (pathutils.RAPI_USERS_FILE, pathutils.RAPI_CERT_FILE):
+        assert sorted(c[1] for c in h.rpc.called("upload_file") if c[2] == path) == NODES[1:]
+        # and the node daemons accept them
+        assert path in backend.allowed_upload_files()
+    # verify compares them across nodes; the users file may be absent everywhere
+    files_all, files_opt, _, _ = cluster_ops.ancillary_files(h.cfg.get_cluster_info(), False)
+    assert {pathutils.RAPI_USERS_FILE, pathutils.RAPI_CERT_FILE} <= files_all
+    assert pathutils.RAPI_USERS_FILE in files_opt
+
+
 def test_renew_node_certificates(h):
     bootstrap.generate_cluster_crypto("node1.example.com")
     from ganeti.utils import x509
