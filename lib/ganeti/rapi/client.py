@@ -3,33 +3,37 @@
 Owns ``GanetiRapiClient`` (``GetInstances``, ``CreateInstance``,
 ``WaitForJobCompletion``, ...), its errors (``GanetiApiError`` carries the
 HTTP code and reads "404 Not Found: Nothing matches the given URI", as
-scripts in the field match on it) and ``GenericCurlConfig``.  It talks HTTPS
-through pycurl and keeps one connection per thread alive.  It must never
-import anything of the server side: tools and other clusters use it.
+scripts in the field match on it) and ``GenericCurlConfig``: it builds each
+API call's path, query and body.  Sending them (pycurl over HTTPS, one
+connection per thread kept alive) is ``rapi.client_http``'s; its public
+names are importable from here too.  It must never import anything of the
+server side: tools and other clusters use it.
 """
 
 import functools
 import logging
-import threading
 import time
-from io import BytesIO
 from typing import Any, Callable
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-import pycurl
-
-from ganeti import serializer
+# the transport's names are the client's too (scripts use client.GanetiApiError, ...)
+from ganeti.rapi.client_http import (  # noqa: F401
+    HTTP_APP_JSON,
+    HTTP_DELETE,
+    HTTP_GET,
+    HTTP_NOT_FOUND,
+    HTTP_OK,
+    HTTP_POST,
+    HTTP_PUT,
+    CertificateError,
+    CurlTransport,
+    Error,
+    GanetiApiError,
+    GenericCurlConfig,
+)
 
 GANETI_RAPI_PORT = 5080
 GANETI_RAPI_VERSION = 2
-
-HTTP_DELETE = "DELETE"
-HTTP_GET = "GET"
-HTTP_PUT = "PUT"
-HTTP_POST = "POST"
-HTTP_OK = 200
-HTTP_NOT_FOUND = 404
-HTTP_APP_JSON = "application/json"
 
 REPLACE_DISK_PRI = "replace_on_primary"
 REPLACE_DISK_SECONDARY = "replace_on_secondary"
@@ -68,22 +72,6 @@ _NODE_MIGRATE_REQV1 = "node-migrate-reqv1"
 _NODE_EVAC_RES1 = "node-evac-res1"
 
 
-class Error(Exception):
-    """Base error of this module."""
-
-
-class GanetiApiError(Error):
-    """An error answer of the API; ``code`` is the HTTP status (or None)."""
-
-    def __init__(self, msg: str, code: int | None = None) -> None:
-        Error.__init__(self, msg)
-        self.code = code
-
-
-class CertificateError(GanetiApiError):
-    """The server's certificate could not be verified."""
-
-
 def _append_if(container: list, condition: Any, value: Any) -> bool:
     if condition:
         container.append(value)
@@ -117,45 +105,6 @@ def _set_items(container: dict, **items: Any) -> dict:
     return container
 
 
-def GenericCurlConfig(  # noqa: N802 (Ganeti's name)
-    verbose: bool = False,
-    use_signal: bool = False,
-    use_curl_cabundle: bool = False,
-    cafile: str | None = None,
-    capath: str | None = None,
-    proxy: str | None = None,
-    verify_hostname: bool = False,
-    connect_timeout: float | None = None,
-    timeout: float | None = None,
-) -> Callable[[Any], None]:
-    """A curl configuration function: TLS verification (off unless a CA is
-    given or ``use_curl_cabundle``), proxy and timeouts."""
-
-    def configure(curl: Any) -> None:
-        curl.setopt(pycurl.VERBOSE, verbose)
-        curl.setopt(pycurl.NOSIGNAL, not use_signal)
-        if verify_hostname:
-            curl.setopt(pycurl.SSL_VERIFYHOST, 2)
-        else:
-            curl.setopt(pycurl.SSL_VERIFYHOST, 0)
-        if cafile or capath or use_curl_cabundle:
-            curl.setopt(pycurl.SSL_VERIFYPEER, True)
-            if cafile:
-                curl.setopt(pycurl.CAINFO, str(cafile))
-            if capath:
-                curl.setopt(pycurl.CAPATH, str(capath))
-        else:
-            curl.setopt(pycurl.SSL_VERIFYPEER, False)
-        if proxy is not None:
-            curl.setopt(pycurl.PROXY, str(proxy))
-        if connect_timeout is not None:
-            curl.setopt(pycurl.CONNECTTIMEOUT, int(connect_timeout))
-        if timeout is not None:
-            curl.setopt(pycurl.TIMEOUT, int(timeout))
-
-    return configure
-
-
 class GanetiRapiClient:  # pylint: disable=too-many-public-methods
     """A client of one cluster's remote API (see module doc)."""
 
@@ -173,95 +122,27 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
         curl_factory: Callable[[], Any] | None = None,
         scheme: str = "https",
     ) -> None:
-        self._username = username
-        self._password = password
-        self._logger = logger
-        self._curl_config_fn = curl_config_fn
-        self._curl_factory = curl_factory or pycurl.Curl
-        self._local = threading.local()
         if ":" in host and not host.startswith("["):
             host = "[%s]" % host
-        self._base_url = "%s://%s:%s" % (scheme, host, port)
         self._host = host
         self._port = port
-
-    def _curl(self) -> Any:
-        curl = getattr(self._local, "curl", None)
-        if curl is None:
-            curl = self._curl_factory()
-            curl.setopt(pycurl.USERAGENT, self.USER_AGENT)
-            curl.setopt(pycurl.SSL_VERIFYPEER, False)
-            curl.setopt(pycurl.SSL_VERIFYHOST, 0)
-            curl.setopt(pycurl.HTTPHEADER, ["Accept: %s" % HTTP_APP_JSON,
-                                             "Content-type: %s" % HTTP_APP_JSON])  # fmt: skip
-            if self._username is not None:
-                if self._password is None:
-                    raise Error("Password not specified")
-                curl.setopt(pycurl.HTTPAUTH, pycurl.HTTPAUTH_BASIC)
-                curl.setopt(pycurl.USERPWD, "%s:%s" % (self._username, self._password))
-            if self._curl_config_fn:
-                self._curl_config_fn(curl)
-            self._local.curl = curl
-        return curl
+        self._transport = CurlTransport(
+            "%s://%s:%s" % (scheme, host, port),
+            username,
+            password,
+            logger,
+            curl_config_fn,
+            curl_factory,
+            self.USER_AGENT,
+        )
 
     def close(self) -> None:
         """Closes this thread's connection."""
-        curl = getattr(self._local, "curl", None)
-        if curl is not None:
-            curl.close()
-            self._local.curl = None
-
-    @staticmethod
-    def _encode_query(query: list | None) -> list:
-        result = []
-        for name, value in query or []:
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                value = int(value)
-            elif isinstance(value, (list, tuple)):
-                result.extend((name, str(v)) for v in value)
-                continue
-            result.append((name, str(value)))
-        return result
+        self._transport.close()
 
     def _SendRequest(self, method: str, path: str, query: list | None, content: Any) -> Any:  # noqa: N802
         """Sends one request; returns the decoded answer or raises GanetiApiError."""
-        url = self._base_url + path
-        if query:
-            url += "?" + urlencode(self._encode_query(query))
-        encoded = serializer.dump_bytes(content) if content is not None else b""
-        curl = self._curl()
-        buf = BytesIO()
-        curl.setopt(pycurl.CUSTOMREQUEST, str(method))
-        curl.setopt(pycurl.URL, url)
-        curl.setopt(pycurl.WRITEFUNCTION, buf.write)
-        curl.setopt(pycurl.POSTFIELDS, encoded)
-        if method == HTTP_GET and not encoded:
-            curl.setopt(pycurl.HTTPGET, True)
-            curl.setopt(pycurl.CUSTOMREQUEST, str(method))
-        self._logger.debug("Sending request %s %s", method, url)
-        try:
-            curl.perform()
-        except pycurl.error as err:
-            self.close()
-            code = err.args[0] if err.args else None
-            if code in _CERT_ERRORS:
-                raise CertificateError("SSL certificate error %s" % (err,), code=None) from None
-            raise GanetiApiError(str(err), code=None) from None
-        http_code = curl.getinfo(pycurl.RESPONSE_CODE)
-        raw = buf.getvalue()
-        try:
-            response = serializer.loads(raw) if raw else None
-        except ValueError:
-            response = raw.decode("utf-8", "replace")
-        if http_code != HTTP_OK:
-            if isinstance(response, dict) and "code" in response:
-                msg = "%s %s: %s" % (response["code"], response["message"], response["explain"])
-            else:
-                msg = str(response)
-            raise GanetiApiError(msg, code=http_code)
-        return response
+        return self._transport.send(method, path, query, content)
 
     # --- cluster ---------------------------------------------------------------------
 
@@ -909,13 +790,6 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
 
     def DeleteFilter(self, uuid: str) -> None:  # noqa: N802
         return self._SendRequest(HTTP_DELETE, "/2/filters/%s" % quote(uuid), None, None)
-
-
-_CERT_ERRORS = frozenset(
-    getattr(pycurl, name)
-    for name in ("E_SSL_CACERT", "E_SSL_CACERT_BADFILE", "E_PEER_FAILED_VERIFICATION")
-    if hasattr(pycurl, name)
-)
 
 
 def _path(collection: str, name: str, sub: str | None = None) -> str:
