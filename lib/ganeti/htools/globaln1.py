@@ -78,8 +78,13 @@ def _best_target(
     return best
 
 
-def can_evacuate(nodes: list, insts: list, m: int) -> bool:
-    """Exact simulation of the failure of node ``m``."""
+def can_evacuate(nodes: list, insts: list, m: int,
+                 scope: Optional[list] = None) -> bool:
+    """Exact simulation of the failure of node ``m``.
+
+    ``scope`` (node indices) is the node list the reference works on:
+    re-creation targets are scored over it (default: all nodes).
+    """
     node = nodes[m]
     drbd = []
     shared = []
@@ -99,11 +104,13 @@ def can_evacuate(nodes: list, insts: list, m: int) -> bool:
     if not shared and not other:
         return True
     grp = node.group
-    targets = [x for x in range(len(nl)) if nl[x].group == grp and x != m]
+    targets = [x for x in (range(len(nl)) if scope is None else scope)
+               if nl[x].group == grp and x != m]
     other.sort(key=lambda i: (-i.mem, -i.idx))
     if not shared and _witness(nl, targets, other) is not None:
         return True
-    stats = metrics.ClusterStats.from_nodes(nl)
+    stats = metrics.ClusterStats.from_nodes(
+        nl if scope is None else [nl[x] for x in scope])
     vals = [metrics.node_values(n) for n in nl]
     for inst in shared:
         res = _best_target(nl, inst, targets, stats, vals, move_from=m)
