@@ -34,7 +34,7 @@ def test_modify_refuses_types_and_fields_without_support(h):
     _refused(h, "OpNodeModifyStorage", "can not be modified for storage units of type 'lvm-pv'",
              node_name="node2", storage_type="lvm-pv", name="/dev/sda", changes={"size": 1})  # fmt: skip
     # a type no enabled disk template uses
-    _refused(h, "OpNodeModifyStorage", "Storage type 'lvm-vg' is not enabled",
+    _refused(h, "OpNodeModifyStorage", "Storage type 'lvm-pv' is not enabled",
              code=errors.ECODE_STATE, node_name="node2", storage_type="lvm-pv",
              name="/dev/sda", changes={"allocatable": False})  # fmt: skip
     with pytest.raises(errors.OpPrereqError, match="Node 'node9' not known"):

@@ -167,11 +167,8 @@ class LUNodeQueryStorage(NoHooksLU):
 def check_storage_type_enabled(cluster: Any, storage_type: str) -> None:
     """Refuses a storage type no enabled disk template uses (lvm-pv goes
     with lvm-vg)."""
-    if storage_type == constants.ST_LVM_PV:
-        storage_type = constants.ST_LVM_VG
-    templates = [
-        t for t, st in constants.MAP_DISK_TEMPLATE_STORAGE_TYPE.items() if st == storage_type
-    ]
+    backing = constants.ST_LVM_VG if storage_type == constants.ST_LVM_PV else storage_type
+    templates = [t for t, st in constants.MAP_DISK_TEMPLATE_STORAGE_TYPE.items() if st == backing]
     if not set(templates) & set(cluster.enabled_disk_templates or ()):
         raise errors.OpPrereqError(
             "Storage type '%s' is not enabled: enable one of the disk templates %s"
