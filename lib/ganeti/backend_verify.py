@@ -397,6 +397,10 @@ def verify_node(what: dict, cluster_name: str, all_hvparams: dict) -> dict[str, 
         result[constants.NV_NODESETUP] = _node_setup_problems()
     if vm_capable:
         _drbd_checks(what, result)
+    if constants.NV_OSLIST in what and vm_capable:
+        from ganeti import osapi  # pylint: disable=import-outside-toplevel
+
+        result[constants.NV_OSLIST] = osapi.diagnose()
     if what.get(constants.NV_ACCEPTED_STORAGE_PATHS) == my_name:
         result[constants.NV_ACCEPTED_STORAGE_PATHS] = wrong_file_storage_paths()
     for key in (

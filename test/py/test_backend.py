@@ -434,3 +434,16 @@ def test_client_cert_check_problems(root):
     x509.generate_cluster_cert_file(pathutils.NODED_CLIENT_CERT_FILE)  # not signed by the cluster
     status, msg = backend_verify.check_client_certificate()
     assert status == backend_verify.ETYPE_ERROR and "not signed" in msg
+
+
+def test_verify_node_os_list(root, monkeypatch):
+    from ganeti import osapi
+
+    rows = [["dummy", "/srv/ganeti/os/dummy", True, "", ["default"], [], [20], True]]
+    monkeypatch.setattr(osapi, "diagnose", lambda: rows)
+    res = backend.verify_node({constants.NV_OSLIST: None}, "c", {})
+    assert res[constants.NV_OSLIST] == rows
+    # not asked of a node that is not vm_capable
+    me = socket.gethostname()
+    res = backend.verify_node({constants.NV_OSLIST: None, constants.NV_VMNODES: [me]}, "c", {})
+    assert constants.NV_OSLIST not in res

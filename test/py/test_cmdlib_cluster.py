@@ -67,7 +67,7 @@ def _good_node_verify(h, tweak=None):
                 result[key] = [None, "DIGEST-" + node]
             elif key == constants.NV_HVINFO:
                 result[key] = {"memory_free": 1024, "memory_total": 2048}
-            elif key == constants.NV_BRIDGES:
+            elif key in (constants.NV_BRIDGES, constants.NV_OSLIST):
                 result[key] = []
             elif key == constants.NV_ACCEPTED_STORAGE_PATHS:
                 if value == node:
@@ -283,6 +283,54 @@ def test_verify_group_node_problems(h, tweak, expected):
     result, msgs = _verify_with(h, tweak)
     assert any(m.startswith("  - " + expected) for m in msgs), msgs
     assert result is expected.startswith("WARNING")
+
+
+def _os_row(name, path=None, status=True, diagnose="", variants=("default",), api=(20,)):
+    path = path or "/srv/ganeti/os/" + name
+    return [name, path, status, diagnose, list(variants), [["p1", "a param"]], list(api), True]
+
+
+def test_verify_group_os_definitions(h):
+    def tweak(node, result):
+        rows = [_os_row("debootstrap"), _os_row("dummy", variants=("default", "fast"))]
+        if node == NODES[1]:
+            rows = [
+                _os_row("debootstrap", api=(15,)),
+                _os_row("dummy", status=False, diagnose="create script missing"),
+                _os_row("extra"),
+            ]
+        if node == NODES[2]:
+            rows = [_os_row("debootstrap"), _os_row("debootstrap", "/usr/share/ganeti/os/x")]
+        result[constants.NV_OSLIST] = rows
+
+    result, msgs = _verify_with(h, tweak, error_codes=True)
+    assert result is False
+    os_msgs = sorted(m for m in msgs if ":ENODEOS:" in m)
+    prefix = "  - ERROR:ENODEOS:node:"
+    assert os_msgs == sorted(
+        [
+            prefix + "node2.example.com:Invalid OS dummy (located at /srv/ganeti/os/dummy):"
+            " create script missing",
+            prefix + "node2.example.com:OS API version for debootstrap differs from reference"
+            " node node1.example.com: [15] vs. [20]",
+            prefix + "node2.example.com:Extra OS extra not present on reference node"
+            " (node1.example.com)",
+            prefix + "node3.example.com:OS 'debootstrap' has multiple entries (first one shadows"
+            " the rest): /srv/ganeti/os/debootstrap, /usr/share/ganeti/os/x",
+            prefix + "node3.example.com:OSes present on reference node node1.example.com but"
+            " missing on this node: dummy",
+        ]
+    ), os_msgs
+    # the same definitions everywhere are clean; a node without valid data is reported
+    result, msgs = _verify_with(
+        h, lambda node, r: r.update({constants.NV_OSLIST: [_os_row("dummy")]})
+    )
+    assert result is True and not [m for m in msgs if "OS" in m]
+    result, msgs = _verify_with(
+        h, lambda node, r: r.pop(constants.NV_OSLIST) if node == NODES[2] else None
+    )
+    assert result is False
+    assert "  - ERROR: node node3.example.com: node hasn't returned valid OS data" in msgs
 
 
 def test_verify_group_file_checksums(h):

@@ -21,6 +21,7 @@ from ganeti import errors
 from ganeti import locking
 from ganeti import pathutils
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
+from ganeti.cmdlib.cluster_verify_os import NodeOsCheck
 from ganeti.utils import text as utext
 
 FeedbackFn = Callable[..., None]
@@ -325,6 +326,7 @@ class LUClusterVerifyGroup(_VerifyReporter, LogicalUnit):
                 cfg.get_node_name(u) for u in cfg.get_non_vm_capable_node_list()
             ],
             constants.NV_CLIENT_CERT: None,
+            constants.NV_OSLIST: None,
         }
         if cluster.use_external_mip_script:
             params[constants.NV_USERSCRIPTS] = [pathutils.EXTERNAL_MASTER_SETUP_SCRIPT]
@@ -884,6 +886,7 @@ class LUClusterVerifyGroup(_VerifyReporter, LogicalUnit):
         self._verify_files(file_nodes, nvinfo, files)
         feedback_fn("* Verifying node status")
         n_offline = n_drained = 0
+        os_check = NodeOsCheck(self._error_if)
         for node in node_infos:
             img = images[node.uuid]
             if node.offline:
@@ -915,6 +918,7 @@ class LUClusterVerifyGroup(_VerifyReporter, LogicalUnit):
             self._verify_misc(node, nresult, node.uuid == master)
             if node.vm_capable:
                 self._verify_vm_node(node, nresult, img)
+                os_check.verify(node.name, nresult)
         feedback_fn("* Verifying instance status")
         non_redundant, i_offline = self._verify_instances(images)
         feedback_fn("* Verifying orphan volumes")
