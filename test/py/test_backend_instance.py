@@ -1,4 +1,4 @@
-"""Tests for backend_instance: the procedures called directly and through a real noded.
+"""Tests for backend_instance and backend_blockdev: procedures called directly and via noded.
 
 Instances and disks are encoded by ``rpc.instance_encoders`` from a real
 configuration, exactly as the master sends them; the OS is the dummy one
@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from ganeti import backend_blockdev as bb
 from ganeti import backend_instance as bi
 from ganeti import config, constants, objects, pathutils, serializer
 from ganeti.backend import RPCFail
@@ -142,10 +143,10 @@ def test_encoders_fill_parameters(env):
 
 def _create_all(env) -> list[str]:
     inst_dir = os.path.dirname(env.disks[0].logical_id[1])
-    bi.file_storage_dir_create(inst_dir)
+    bb.file_storage_dir_create(inst_dir)
     paths = []
     for idx, disk in enumerate(env.disks):
-        uid = bi.blockdev_create(
+        uid = bb.blockdev_create(
             env.disk(idx), disk.size, INST, True, "originstname+" + INST, False
         )
         assert uid == disk.logical_id
@@ -160,12 +161,12 @@ def test_instance_life_cycle(env):
     assert len(cache) == 2 and open(cache[0]).read().startswith(INST + " primary disk/")
     idict = env.inst_dict({"marker": "hello"})
     for idx in range(2):
-        dev_path, link, uri = bi.blockdev_assemble(env.disk(idx), idict, True, idx)
+        dev_path, link, uri = bb.blockdev_assemble(env.disk(idx), idict, True, idx)
         assert dev_path == paths[idx] and uri is None
         assert link == os.path.join(pathutils.DISK_LINKS_DIR, "%s:%d" % (INST, idx))
         assert os.readlink(link) == dev_path
     # secondary assembly of a file disk: nothing to do on that node
-    assert bi.blockdev_assemble(env.disk(0), idict, False, 0) == [True, True, None]
+    assert bb.blockdev_assemble(env.disk(0), idict, False, 0) == [True, True, None]
     bi.instance_os_add(idict, False, 0)
     with open(paths[0], "rb") as fh:
         head = fh.read(200).split(b"\n")[0].decode()
@@ -195,23 +196,23 @@ def test_instance_life_cycle(env):
     assert bi.instance_info(INST, "fake", {})["memory"] == 96
     bi.instance_migratable(idict)
     # disks while running
-    bi.blockdev_grow(env.disk(1), 2, True, True, False)
+    bb.blockdev_grow(env.disk(1), 2, True, True, False)
     assert os.path.getsize(paths[1]) == 4 * MIB
-    bi.blockdev_grow(env.disk(1), 2, False, True, False)
-    assert bi.blockdev_getdimensions([env.disk(0), env.disk(1)]) == [
+    bb.blockdev_grow(env.disk(1), 2, False, True, False)
+    assert bb.blockdev_getdimensions([env.disk(0), env.disk(1)]) == [
         [8 * MIB, None],
         [6 * MIB, None],
     ]
-    status = bi.blockdev_find(env.disk(0))
+    status = bb.blockdev_find(env.disk(0))
     assert status["dev_path"] == paths[0] and status["is_degraded"] is False
-    assert len(bi.blockdev_getmirrorstatus([env.disk(0), env.disk(1)])) == 2
-    multi = bi.blockdev_getmirrorstatus_multi([env.disk(0)])
+    assert len(bb.blockdev_getmirrorstatus([env.disk(0), env.disk(1)])) == 2
+    multi = bb.blockdev_getmirrorstatus_multi([env.disk(0)])
     assert multi[0][0] is True and multi[0][1]["ldisk_status"] == constants.LDS_OKAY
-    assert bi.blockdev_pause_resume_sync([env.disk(0)], True) == [[True, None]]
-    bi.blockdev_setinfo(env.disk(0), "x")
-    rows = bi.storage_list("file", [[pathutils.DEFAULT_FILE_STORAGE_DIR]], None, ["name", "used"])
+    assert bb.blockdev_pause_resume_sync([env.disk(0)], True) == [[True, None]]
+    bb.blockdev_setinfo(env.disk(0), "x")
+    rows = bb.storage_list("file", [[pathutils.DEFAULT_FILE_STORAGE_DIR]], None, ["name", "used"])
     assert rows == [[pathutils.DEFAULT_FILE_STORAGE_DIR, 14]]
-    assert bi.bdev_sizes(paths + ["/dev/null", "/nonexistent"]) == {}
+    assert bb.bdev_sizes(paths + ["/dev/null", "/nonexistent"]) == {}
     package = bi.os_export(idict, {"EXTRA": "1"})
     assert package.endswith(".tgz") and os.path.exists(package)
     os.unlink(package)
@@ -228,12 +229,12 @@ def test_instance_life_cycle(env):
     with pytest.raises(RPCFail, match="that is not running"):
         bi.instance_reboot(idict, constants.REBOOT_SOFT, 10, None)
     for idx in range(2):
-        bi.blockdev_shutdown(env.disk(idx))
-        bi.blockdev_remove(env.disk(idx))
-        bi.blockdev_remove(env.disk(idx))  # already gone: fine
+        bb.blockdev_shutdown(env.disk(idx))
+        bb.blockdev_remove(env.disk(idx))
+        bb.blockdev_remove(env.disk(idx))  # already gone: fine
     assert not any(os.path.exists(p) for p in paths)
     assert glob.glob(os.path.join(pathutils.BDEV_CACHE_DIR, "bdev_*")) == []
-    bi.file_storage_dir_remove(os.path.dirname(paths[0]))
+    bb.file_storage_dir_remove(os.path.dirname(paths[0]))
     assert not os.path.exists(os.path.dirname(paths[0]))
 
 
@@ -241,13 +242,13 @@ def test_bad_input_gets_clear_errors_and_leaves_nothing(env):
     inst_dir = os.path.dirname(env.disks[0].logical_id[1])
     huge = dict(env.disk(0), size=10**9)
     with pytest.raises(RPCFail, match="Can't create block device: Not enough free space"):
-        bi.blockdev_create(huge, 10**9, INST, True, "", False)
+        bb.blockdev_create(huge, 10**9, INST, True, "", False)
     assert not os.path.exists(inst_dir)  # no disk file, no directory
     outside = dict(env.disk(0), logical_id=["loop", "/etc/ganeti-disk"])
     with pytest.raises(RPCFail, match="forbidden prefix|not acceptable for file storage"):
-        bi.blockdev_create(outside, 1, INST, True, "", False)
+        bb.blockdev_create(outside, 1, INST, True, "", False)
     with pytest.raises(RPCFail, match="Invalid disk size"):
-        bi.blockdev_create(env.disk(0), -5, INST, True, "", False)
+        bb.blockdev_create(env.disk(0), -5, INST, True, "", False)
     with pytest.raises(RPCFail, match="Invalid instance description"):
         bi.instance_start("inst1", False, None)
     with pytest.raises(RPCFail, match="Unknown hypervisor"):
@@ -263,7 +264,7 @@ def test_bad_input_gets_clear_errors_and_leaves_nothing(env):
         not os.path.exists(pathutils.DISK_LINKS_DIR) or os.listdir(pathutils.DISK_LINKS_DIR) == []
     )
     with pytest.raises(RPCFail, match="Cannot find block device"):
-        bi.blockdev_grow(env.disk(0), 1, False, True, False)
+        bb.blockdev_grow(env.disk(0), 1, False, True, False)
     with pytest.raises(RPCFail, match="not set up"):
         bi.instance_os_add(env.inst_dict(), False, 0)
     # unknown OS
@@ -283,13 +284,13 @@ def test_bad_input_gets_clear_errors_and_leaves_nothing(env):
     with pytest.raises(RPCFail, match="(?s)OS create script failed .*failing on purpose"):
         bi.instance_os_add(env.inst_dict({"fail_create": "yes"}), False, 0)
     with pytest.raises(RPCFail, match="bigger than device size"):
-        bi.blockdev_wipe(env.disk(1), 2, 3)
-    bi.blockdev_wipe(env.disk(1), 1, 3)
+        bb.blockdev_wipe(env.disk(1), 2, 3)
+    bb.blockdev_wipe(env.disk(1), 1, 3)
     diag = {row[0]: row for row in bi.os_diagnose()}
     assert diag["dummy"][2] is True and diag["dummy"][4] == ["default", "fast"]
     with pytest.raises(RPCFail, match="has no modifiable fields"):
-        bi.storage_modify("file", [], "x", {})
-    assert bi.node_volumes() == [] or isinstance(bi.node_volumes(), list)
+        bb.storage_modify("file", [], "x", {})
+    assert bb.node_volumes() == [] or isinstance(bb.node_volumes(), list)
     bi.hypervisor_validate_params("fake", {"migration_mode": "live"})
     with pytest.raises(RPCFail, match="migration_mode"):
         bi.hypervisor_validate_params("fake", {"migration_mode": "nope"})
@@ -298,14 +299,14 @@ def test_bad_input_gets_clear_errors_and_leaves_nothing(env):
 def test_storage_dir_procedures(env):
     new = os.path.join(pathutils.DEFAULT_FILE_STORAGE_DIR, "renamed")
     old = os.path.join(pathutils.DEFAULT_FILE_STORAGE_DIR, INST)
-    bi.file_storage_dir_create(old)
-    bi.file_storage_dir_rename(old, new)
+    bb.file_storage_dir_create(old)
+    bb.file_storage_dir_rename(old, new)
     assert os.path.isdir(new)
     with pytest.raises(RPCFail, match="not acceptable for file storage"):
-        bi.file_storage_dir_create("/tmp/somewhere-else")
-    bi.blockdev_rename([])
+        bb.file_storage_dir_create("/tmp/somewhere-else")
+    bb.blockdev_rename([])
     with pytest.raises(RPCFail, match="Can't find device"):
-        bi.blockdev_rename([[env.disk(0), ["loop", os.path.join(new, "x")]]])
+        bb.blockdev_rename([[env.disk(0), ["loop", os.path.join(new, "x")]]])
 
 
 # --- through a real node daemon -------------------------------------------------------------
@@ -426,7 +427,7 @@ def test_adopted_loop_device_end_to_end(env, tmp_path):
         ["losetup", "-f", "--show", str(backing)], capture_output=True, text=True, check=True
     ).stdout.strip()
     try:
-        assert bi.bdev_sizes([dev, "/dev/null", str(backing)]) == {dev: 16}
+        assert bb.bdev_sizes([dev, "/dev/null", str(backing)]) == {dev: 16}
         disk = {
             "uuid": "blk0",
             "dev_type": constants.DT_BLOCK,
@@ -437,10 +438,10 @@ def test_adopted_loop_device_end_to_end(env, tmp_path):
             "params": {},
         }
         with pytest.raises(RPCFail, match="holds only 16 MiB"):
-            bi.blockdev_create(disk, 17, INST, True, "", False)
-        assert bi.blockdev_create(disk, 16, INST, True, "", False) == ["manual", dev]
+            bb.blockdev_create(disk, 17, INST, True, "", False)
+        assert bb.blockdev_create(disk, 16, INST, True, "", False) == ["manual", dev]
         idict = dict(env.inst_dict(), disks_info=[disk], disks=["blk0"])
-        dev_path, link, _ = bi.blockdev_assemble(disk, idict, True, 0)
+        dev_path, link, _ = bb.blockdev_assemble(disk, idict, True, 0)
         assert dev_path == dev and os.readlink(link) == dev
         bi.instance_os_add(idict, False, 0)  # variant fast: the marker on the raw device
         with open(backing, "rb") as fh:
@@ -448,8 +449,8 @@ def test_adopted_loop_device_end_to_end(env, tmp_path):
         bi.instance_start(env.fns[defs.ED_INST_DICT_HVP_BEP_DP]((idict, None, None)), False, None)
         assert bi.instance_list(["fake"], {}) == [INST]
         bi.instance_shutdown(idict, 5, None)
-        bi.blockdev_shutdown(disk)
-        bi.blockdev_remove(disk)
+        bb.blockdev_shutdown(disk)
+        bb.blockdev_remove(disk)
         assert os.path.exists(dev) and backing.stat().st_size == 16 * MIB
         with open(backing, "rb") as fh:
             assert fh.read(15) == b"ganeti-dummy-os"  # adoption ended, data kept

@@ -479,6 +479,7 @@ def test_hard_stop_when_acpi_is_ignored(guest, root):
 
 def test_node_procedures_with_a_file_disk(guest, root):
     """instance_start/info/shutdown through backend_instance with a file-storage disk."""
+    from ganeti import backend_blockdev as bb
     from ganeti import backend_instance as bi
 
     name = "i3.example.com"
@@ -495,9 +496,9 @@ def test_node_procedures_with_a_file_disk(guest, root):
         "children": [],
     }
     inst_dict = dict(inst.to_dict(), disks_info=[disk])
-    bi.file_storage_dir_create(inst_dir)
-    bi.blockdev_create(disk, 16, name, True, "", False)
-    bi.blockdev_assemble(disk, inst_dict, True, 0)
+    bb.file_storage_dir_create(inst_dir)
+    bb.blockdev_create(disk, 16, name, True, "", False)
+    bb.blockdev_assemble(disk, inst_dict, True, 0)
     bi.instance_start(inst_dict, False, None)
     assert bi.instance_list(["kvm"], {}) == [name]
     serial = Serial(os.path.join(pathutils.KVM_HV_DIR, "ctrl", name + ".serial"))
@@ -514,7 +515,7 @@ def test_node_procedures_with_a_file_disk(guest, root):
     assert bi.instance_list(["kvm"], {}) == []
     assert os.listdir(pathutils.DISK_LINKS_DIR) == []
     assert not os.path.exists(os.path.join(pathutils.KVM_HV_DIR, "conf", name + ".runtime"))
-    bi.blockdev_remove(disk)
+    bb.blockdev_remove(disk)
 
 
 def test_live_migration_between_two_nodes(guest, root):
