@@ -171,6 +171,32 @@ def test_many_instance_selection(fake, capsys):
     assert code == constants.EXIT_CONFIRMATION and fake.jobs == []
 
 
+def test_reinstall_one_or_many(fake, capsys, monkeypatch):
+    code, out, err = run(gnt_instance, capsys, "reinstall", "-f", "-o", "debian+min", "web1")
+    assert code == 0, err
+    ((op,),) = fake.jobs
+    assert op["OP_ID"] == "OP_INSTANCE_REINSTALL"
+    assert (op["instance_name"], op["os_type"]) == ("web1.example.com", "debian+min")
+    assert op["osparams"] is None and op["force_variant"] is False
+    fake.jobs.clear()
+    code, out, err = run(gnt_instance, capsys, "reinstall", "-f", "-O", "a=b", "--tags", "www")
+    assert code == 0, err
+    assert sorted(j[0]["instance_name"] for j in fake.jobs) == [
+        "web1.example.com", "web2.example.com"
+    ]  # fmt: skip
+    assert all(j[0]["osparams"] == {"a": "b"} for j in fake.jobs)
+    fake.jobs.clear()
+    code, out, err = run(gnt_instance, capsys, "reinstall", "-f", "--tags", "nothing")
+    assert code != 0 and "Selection filter does not match any instances" in err
+    # without --force: one instance is asked about (answered yes here), many are confirmed (no)
+    monkeypatch.setattr(cli, "ask_user", lambda text, *a, **kw: "remove all data" in text)
+    code, _, _ = run(gnt_instance, capsys, "reinstall", "web1")
+    assert code == 0 and len(fake.jobs) == 1
+    fake.jobs.clear()
+    code, _, _ = run(gnt_instance, capsys, "reinstall", "--all")
+    assert code == constants.EXIT_CONFIRMATION and fake.jobs == []
+
+
 def test_modify_mods_conversion(fake, capsys):
     fake.results[1] = [("be/maxmem", 512), ("disk/1", "add:size=1024,mode=rw")]
     code, out, err = run(
