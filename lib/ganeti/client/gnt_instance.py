@@ -139,11 +139,25 @@ def _confirm(names: list[str], text: str, extra: str = "") -> bool:
     return cli.confirm_operation(names, "instances", text, extra) is True
 
 
-def _many_ops(opts: Any, args: list[str], text: str, make_op: Any, confirm: bool = True) -> int:
-    """Runs one job per selected instance; EXIT_FAILURE if any failed."""
+def _selected(opts: Any, args: list[str]) -> tuple[Any, str, list[str]]:
+    """(luxi client, selection mode, instance names) of a many-instance command."""
     cl = cli.get_client()
     mode = opts.multi_mode or _EXPAND_INSTANCES
-    names = expand_multi_names(mode, args, cl)
+    return cl, mode, expand_multi_names(mode, args, cl)
+
+
+def _run_each(cl: Any, names: list[str], make_op: Any, verbose: bool, opts: Any) -> int:
+    """Submits one job per instance and waits (or shows them); EXIT_FAILURE if any failed."""
+    jex = cli.JobExecutor(cl=cl, verbose=verbose, opts=opts)
+    for name in names:
+        jex.queue_job(name, make_op(name))
+    results = jex.wait_or_show(not opts.submit_only)
+    return constants.EXIT_SUCCESS if all(r[0] for r in results) else constants.EXIT_FAILURE
+
+
+def _many_ops(opts: Any, args: list[str], text: str, make_op: Any, confirm: bool = True) -> int:
+    """Runs one job per selected instance; EXIT_FAILURE if any failed."""
+    cl, mode, names = _selected(opts, args)
     if not names:
         if mode == _EXPAND_INSTANCES:
             raise errors.OpPrereqError(
@@ -154,11 +168,7 @@ def _many_ops(opts: Any, args: list[str], text: str, make_op: Any, confirm: bool
     multi_on = mode != _EXPAND_INSTANCES or len(names) > 1
     if multi_on and confirm and not opts.force_multiple and not _confirm(names, text):
         return constants.EXIT_CONFIRMATION
-    jex = cli.JobExecutor(cl=cl, verbose=multi_on, opts=opts)
-    for name in names:
-        jex.queue_job(name, make_op(name))
-    results = jex.wait_or_show(not opts.submit_only)
-    return constants.EXIT_SUCCESS if all(r[0] for r in results) else constants.EXIT_FAILURE
+    return _run_each(cl, names, make_op, multi_on, opts)
 
 
 # --- remove, start, stop, reboot, reinstall ---------------------------------------------------
@@ -245,9 +255,7 @@ def reinstall_instances(opts: Any, args: list[str]) -> int:
     """``reinstall``: OP_INSTANCE_REINSTALL (asks first unless --force)."""
     from ganeti import opcodes
 
-    cl = cli.get_client()
-    mode = opts.multi_mode or _EXPAND_INSTANCES
-    names = expand_multi_names(mode, args, cl)
+    cl, mode, names = _selected(opts, args)
     if not names:
         raise errors.OpPrereqError(
             "Selection filter does not match any instances", errors.ECODE_INVAL
@@ -259,21 +267,18 @@ def reinstall_instances(opts: Any, args: list[str]) -> int:
                 return constants.EXIT_FAILURE
         elif not _confirm(names, "reinstall"):
             return constants.EXIT_CONFIRMATION
-    jex = cli.JobExecutor(cl=cl, verbose=len(names) > 1, opts=opts)
-    for name in names:
-        jex.queue_job(
-            name,
-            opcodes.OpInstanceReinstall(
-                instance_name=name,
-                os_type=opts.os,
-                force_variant=opts.force_variant,
-                osparams=opts.osparams or None,
-                osparams_private=opts.osparams_private or None,
-                osparams_secret=opts.osparams_secret or None,
-            ),
+
+    def make(name: str) -> Any:
+        return opcodes.OpInstanceReinstall(
+            instance_name=name,
+            os_type=opts.os,
+            force_variant=opts.force_variant,
+            osparams=opts.osparams or None,
+            osparams_private=opts.osparams_private or None,
+            osparams_secret=opts.osparams_secret or None,
         )
-    results = jex.wait_or_show(not opts.submit_only)
-    return constants.EXIT_SUCCESS if all(r[0] for r in results) else constants.EXIT_FAILURE
+
+    return _run_each(cl, names, make, len(names) > 1, opts)
 
 
 # --- console ----------------------------------------------------------------------------------
