@@ -427,23 +427,27 @@ def tail(path: str, lines: int = LOG_TAIL_LINES) -> list[str]:
     return [utext.safe_encode(ln) for ln in data.decode("utf-8", "replace").splitlines()[-lines:]]
 
 
-def _run(
+def _run_logged(
     os_def: OSDefinition,
+    what: str,
     cmd: list[str] | str,
     env: dict[str, str],
     logfile: str,
-    timeout: float | None = None,
-) -> uproc.RunResult:
-    return uproc.run_cmd(
+    timeout: float | None,
+) -> str:
+    """Runs an OS script (in its directory, only ``env``) into ``logfile``; the log path.
+
+    On failure raises OpExecError naming ``what`` with the last lines of the log.
+    """
+    result = uproc.run_cmd(
         cmd, env=env, reset_env=True, cwd=os_def.path, output_file=logfile, timeout=timeout
     )
-
-
-def _script_failure(what: str, result: uproc.RunResult, logfile: str) -> errors.OpExecError:
-    return errors.OpExecError(
-        "%s failed (%s), last lines in the log file %s:\n%s"
-        % (what, result.fail_reason or "failed", logfile, "\n".join(tail(logfile)))
-    )
+    if result.failed:
+        raise errors.OpExecError(
+            "%s failed (%s), last lines in the log file %s:\n%s"
+            % (what, result.fail_reason or "failed", logfile, "\n".join(tail(logfile)))
+        )
+    return logfile
 
 
 def run_create(
@@ -464,10 +468,7 @@ def run_create(
     if reinstall:
         env["INSTANCE_REINSTALL"] = "1"
     logfile = _new_log("add", os_name, instance_name)
-    result = _run(os_def, [os_def.create_script], env, logfile, timeout)
-    if result.failed:
-        raise _script_failure("OS create script", result, logfile)
-    return logfile
+    return _run_logged(os_def, "OS create script", [os_def.create_script], env, logfile, timeout)
 
 
 def run_rename(
@@ -482,10 +483,7 @@ def run_rename(
     env = dict(env)
     env["OLD_INSTANCE_NAME"] = old_name
     logfile = _new_log("rename", os_name, "%s-%s" % (old_name, new_name))
-    result = _run(os_def, [os_def.rename_script], env, logfile, timeout)
-    if result.failed:
-        raise _script_failure("OS rename script", result, logfile)
-    return logfile
+    return _run_logged(os_def, "OS rename script", [os_def.rename_script], env, logfile, timeout)
 
 
 def _disk_io_env(env: dict[str, str], prefix: str, idx: int, disk: DiskAccess) -> dict[str, str]:
@@ -513,10 +511,7 @@ def run_import(
     env = _disk_io_env(env, "IMPORT", idx, disk)
     logfile = _new_log("import", os_name, instance_name, str(idx))
     cmd = "%s < %s" % (utext.shell_quote(os_def.import_script), utext.shell_quote(source))
-    result = _run(os_def, cmd, env, logfile, timeout)
-    if result.failed:
-        raise _script_failure("OS import script", result, logfile)
-    return logfile
+    return _run_logged(os_def, "OS import script", cmd, env, logfile, timeout)
 
 
 def run_export(
@@ -533,10 +528,7 @@ def run_export(
     env = _disk_io_env(env, "EXPORT", idx, disk)
     logfile = _new_log("export", os_name, instance_name, str(idx))
     cmd = "%s > %s" % (utext.shell_quote(os_def.export_script), utext.shell_quote(dest))
-    result = _run(os_def, cmd, env, logfile, timeout)
-    if result.failed:
-        raise _script_failure("OS export script", result, logfile)
-    return logfile
+    return _run_logged(os_def, "OS export script", cmd, env, logfile, timeout)
 
 
 def validate(
