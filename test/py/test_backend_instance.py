@@ -265,6 +265,17 @@ def test_bad_input_gets_clear_errors_and_leaves_nothing(env):
     )
     with pytest.raises(RPCFail, match="Cannot find block device"):
         bb.blockdev_grow(env.disk(0), 1, False, True, False)
+    for call, message in [
+        (lambda: bb.blockdev_wipe(env.disk(0), 0, 1), r"^Cannot wipe device file disk disk/0 .*: device not found$"),
+        (lambda: bb.blockdev_setinfo(env.disk(0), "x"), r"^Cannot find block device file disk disk/0 "),
+        (lambda: bb.blockdev_getmirrorstatus([env.disk(0)]), r"^Can't find device file disk disk/0 "),
+        (lambda: bb.blockdev_open(INST, [env.disk(0)], True), r"^Can't find device file disk disk/0 "),
+        (lambda: bb.blockdev_close(INST, [env.disk(0)]), r"^Can't find device file disk disk/0 "),
+    ]:  # fmt: skip
+        with pytest.raises(RPCFail, match=message):
+            call()
+    bb.blockdev_shutdown(env.disk(0))  # absent: nothing to do
+    bb.blockdev_remove(env.disk(0))
     with pytest.raises(RPCFail, match="not set up"):
         bi.instance_os_add(env.inst_dict(), False, 0)
     # unknown OS
