@@ -20,17 +20,10 @@ import stat
 from typing import Any, Callable
 
 from ganeti import constants, errors, hypervisor, objects, storage
-from ganeti.backend import RPCFail
+from ganeti.backend import RPCFail, _fail
 from ganeti.storage import base as bdev_base
 from ganeti.storage import container, devlinks, filestorage
 from ganeti.utils import process as uproc
-
-
-def _fail(msg: str, *args: Any) -> None:
-    if args:
-        msg = msg % args
-    logging.error(msg)
-    raise RPCFail(msg)
 
 
 def _procedure(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,10 +128,16 @@ def _device_uri(
     return None
 
 
-def _open_real(disk: objects.Disk) -> bdev_base.BlockDev:
+def _existing(disk: objects.Disk, msg: str = "Cannot find block device %s") -> bdev_base.BlockDev:
+    """The device of ``disk`` on this node; RPCFail ``msg`` (naming the disk) if absent."""
     dev = _find(disk)
     if dev is None:
-        _fail("Block device '%s' is not set up", _disk_desc(disk))
+        _fail(msg, _disk_desc(disk))
+    return dev
+
+
+def _open_real(disk: objects.Disk) -> bdev_base.BlockDev:
+    dev = _existing(disk, "Block device '%s' is not set up")
     dev.open()
     return dev
 
@@ -196,28 +195,39 @@ def blockdev_create(
     return dev.unique_id
 
 
-@_procedure
-def blockdev_remove(bdev: dict) -> None:
-    """Removes a disk and its children (absent ones are fine)."""
-    disk = _disk(bdev)
+def _on_tree(
+    disk: objects.Disk,
+    dev: bdev_base.BlockDev | None,
+    act: Callable[[bdev_base.BlockDev], None],
+    again: Callable[[dict], None],
+) -> list[str]:
+    """``act`` on the device (then forgets its owner), ``again`` on each child; the errors."""
     msgs = []
-    try:
-        dev = _find(disk)
-    except errors.BlockDeviceError as err:
-        logging.info("Can't attach to device %s in remove: %s", _disk_desc(disk), err)
-        dev = None
     if dev is not None:
         path = dev.dev_path
         try:
-            dev.remove()
+            act(dev)
             devlinks.remove_cache(path)
         except errors.BlockDeviceError as err:
             msgs.append(str(err))
     for child in disk.children or []:
         try:
-            blockdev_remove(child.to_dict())
+            again(child.to_dict())
         except RPCFail as err:
             msgs.append(str(err))
+    return msgs
+
+
+@_procedure
+def blockdev_remove(bdev: dict) -> None:
+    """Removes a disk and its children (absent ones are fine)."""
+    disk = _disk(bdev)
+    try:
+        dev = _find(disk)
+    except errors.BlockDeviceError as err:
+        logging.info("Can't attach to device %s in remove: %s", _disk_desc(disk), err)
+        dev = None
+    msgs = _on_tree(disk, dev, lambda d: d.remove(), blockdev_remove)
     if msgs:
         _fail("Can't remove device: %s", "; ".join(msgs))
 
@@ -248,20 +258,7 @@ def blockdev_assemble(disk: dict, instance: dict, on_primary: bool, idx: int) ->
 def blockdev_shutdown(disk: dict) -> None:
     """Deactivates a disk and its children (absent ones are fine)."""
     dsk = _disk(disk)
-    msgs = []
-    dev = _find(dsk)
-    if dev is not None:
-        path = dev.dev_path
-        try:
-            dev.shutdown()
-            devlinks.remove_cache(path)
-        except errors.BlockDeviceError as err:
-            msgs.append(str(err))
-    for child in dsk.children or []:
-        try:
-            blockdev_shutdown(child.to_dict())
-        except RPCFail as err:
-            msgs.append(str(err))
+    msgs = _on_tree(dsk, _find(dsk), lambda d: d.shutdown(), blockdev_shutdown)
     if msgs:
         _fail("; ".join(msgs))
 
@@ -271,10 +268,7 @@ def blockdev_grow(
     cf_bdev: dict, amount: int, dryrun: bool, backingstore: bool, es_flag: bool
 ) -> None:
     """Grows a disk by ``amount`` MiB (``dryrun``: only checks it can)."""
-    disk = _disk(cf_bdev)
-    dev = _find(disk)
-    if dev is None:
-        _fail("Cannot find block device %s", _disk_desc(disk))
+    dev = _existing(_disk(cf_bdev))
     try:
         dev.grow(amount, bool(dryrun), bool(backingstore), bool(es_flag))
     except errors.BlockDeviceError as err:
@@ -284,10 +278,7 @@ def blockdev_grow(
 @_procedure
 def blockdev_wipe(bdev: dict, offset: int, size: int) -> None:
     """Zeroes ``size`` MiB from ``offset`` MiB of a disk."""
-    disk = _disk(bdev)
-    dev = _find(disk)
-    if dev is None:
-        _fail("Cannot wipe device %s: device not found", _disk_desc(disk))
+    dev = _existing(_disk(bdev), "Cannot wipe device %s: device not found")
     if not isinstance(offset, int) or offset < 0:
         _fail("Negative offset")
     if not isinstance(size, int) or size < 0:
@@ -327,11 +318,7 @@ def blockdev_getmirrorstatus(disks: list) -> list:
     """The combined sync status of each disk (all must exist)."""
     stats = []
     for data in disks or []:
-        disk = _disk(data)
-        dev = _find(disk)
-        if dev is None:
-            _fail("Can't find device %s", _disk_desc(disk))
-        stats.append(dev.combined_sync_status())
+        stats.append(_existing(_disk(data), "Can't find device %s").combined_sync_status())
     return stats
 
 
@@ -369,22 +356,11 @@ def blockdev_pause_resume_sync(disks: list, pause: bool) -> list:
 @_procedure
 def blockdev_setinfo(disk: dict, info: str) -> None:
     """Stores ``info`` (metadata) on a disk."""
-    dsk = _disk(disk)
-    dev = _find(dsk)
-    if dev is None:
-        _fail("Cannot find block device %s", _disk_desc(dsk))
-    dev.set_info(info)
+    _existing(_disk(disk)).set_info(info)
 
 
 def _find_all(disks: list) -> list[bdev_base.BlockDev]:
-    devs = []
-    for data in disks or []:
-        disk = _disk(data)
-        dev = _find(disk)
-        if dev is None:
-            _fail("Can't find device %s", _disk_desc(disk))
-        devs.append(dev)
-    return devs
+    return [_existing(_disk(data), "Can't find device %s") for data in disks or []]
 
 
 @_procedure

@@ -21,10 +21,10 @@ import time
 from typing import Any, Callable
 
 from ganeti import backend_blockdev, constants, errors, osapi, pathutils, serializer
+from ganeti.backend import _fail
 from ganeti.backend_blockdev import (
     NodeInstance,
     _device_uri,
-    _fail,
     _gather_and_link,
     _get_hv,
     _open_real,
