@@ -238,6 +238,11 @@ def test_create_refuses_bad_input_and_leaves_nothing(h):
              hvparams={"bogus": "1"})  # fmt: skip
     _refused(h, errors.OpPrereqError, errors.ECODE_INVAL, "not supported by hypervisor fake",
              hvparams={"kernel_path": "/boot/x"})  # fmt: skip
+    h.rpc.answers["hypervisor_validate_params"] = lambda node, *args: fail("no such bridge")
+    _refused(h, errors.OpPrereqError, errors.ECODE_INVAL,
+             "Hypervisor parameter validation failed on node node2.example.com: no such bridge",
+             name="inst9.example.com")  # fmt: skip
+    del h.rpc.answers["hypervisor_validate_params"]
     _refused(h, errors.OpPrereqError, errors.ECODE_INVAL, "Invalid backend parameters: Unknown parameter .nosuch.",
              beparams={"nosuch": 1})  # fmt: skip
     _refused(h, errors.OpPrereqError, errors.ECODE_NOENT, "Node 'nosuch' not known",
