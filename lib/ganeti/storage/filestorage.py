@@ -20,7 +20,7 @@ import os
 from typing import Any
 
 from ganeti import constants, errors, pathutils
-from ganeti.storage import base
+from ganeti.storage import base, container
 
 MIB = base.MIB
 
@@ -108,8 +108,7 @@ def check_file_storage_path(path: Any) -> None:
 
 def free_space_mib(directory: str) -> int:
     """MiB available to new data in ``directory``'s filesystem."""
-    st = os.statvfs(directory)
-    return st.f_bavail * st.f_frsize // MIB
+    return container.filesystem_stats_mib(directory)[1]
 
 
 def _check_fits(directory: str, size: int, what: str) -> None:
