@@ -152,10 +152,24 @@ def _VALUES(node):  # noqa: N802 - a cache lookup, named like a constant
     return balance._values(node)
 
 
-def _redundant_after(nodes, insts, cand, opts) -> bool:
-    from ganeti.htools import globaln1
-    return globaln1.redundant_after(nodes, insts, cand[1], cand[3],
-                                    opts.accept_existing)
+def _redundant_after(nodes, insts, cand, opts, cache: dict) -> bool:
+    chk = cache.get("checker")
+    if chk is None:
+        last = _CHECKER[0]
+        if last is not None and last.nodes is nodes and \
+                last.insts is insts and \
+                last.accept_existing == opts.accept_existing:
+            chk = last
+        else:
+            from ganeti.htools import globaln1
+            chk = globaln1.Checker(nodes, insts, opts.accept_existing)
+            _CHECKER[0] = chk
+        cache["checker"] = chk
+    return chk.ok_after(cand[1], cand[3])
+
+
+# the checker of the last base state (hspace tries many specs on one state)
+_CHECKER: list = [None]
 
 
 _TIE_TOL = 1e-9
@@ -198,6 +212,7 @@ def _pick(cands: list, nodes: list, full: bool):
 def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
             opts: AllocOptions, lazy: bool) -> None:
     full = bool(cands) and len(cands[0][2]) == 1
+    cache: dict = {}
     if not opts.capacity:
         best = _pick(cands, nodes, full)
         sol.allocs = len(cands)
@@ -210,7 +225,7 @@ def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
             c = cands[k]
             if limit is not None and c[0] > limit:
                 break
-            if _redundant_after(nodes, insts, c, opts):
+            if _redundant_after(nodes, insts, c, opts, cache):
                 good.append(k)
                 if limit is None:
                     limit = c[0] + (_TIE_TOL if full else 0.0)
@@ -223,7 +238,7 @@ def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
     else:
         good = []
         for c in cands:
-            if not _redundant_after(nodes, insts, c, opts):
+            if not _redundant_after(nodes, insts, c, opts, cache):
                 sol.failures.append(FAIL_N1)
                 continue
             good.append(c)

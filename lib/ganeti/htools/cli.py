@@ -162,7 +162,7 @@ OPTIONS = {o.key: o for o in [
     Opt("no_simulation", "", "no-simulation", NONE, "",
         "do not perform rebalancing simulation"),
     Opt("independent_groups", "", "independent-groups", NONE, "",
-        "consider groups independently"),
+        "Consider groups independently"),
     Opt("accept_existing", "", "accept-existing-errors", NONE, "",
         "Accept existing N+1 violations; just don't add new ones"),
     Opt("std_spec", "", "standard-alloc", REQ, "STDSPEC",

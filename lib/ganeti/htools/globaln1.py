@@ -78,12 +78,22 @@ def _best_target(
     return best
 
 
-def can_evacuate(nodes: list, insts: list, m: int,
-                 scope: Optional[list] = None) -> bool:
+def can_evacuate(nodes: list, insts: list, m: int, scope: Optional[list] = None) -> bool:
     """Exact simulation of the failure of node ``m``.
 
     ``scope`` (node indices) is the node list the reference works on:
     re-creation targets are scored over it (default: all nodes).
+    """
+    return simulate(nodes, insts, m, scope)[0]
+
+
+def simulate(
+    nodes: list, insts: list, m: int, scope: Optional[list] = None, want_witnesses: bool = False
+):
+    """(can evacuate, witnesses) for node ``m``.
+
+    Witnesses (up to three) are targets able to take all the instances to
+    move or re-create at once; None when nothing is to be re-created.
     """
     node = nodes[m]
     drbd = []
@@ -100,22 +110,25 @@ def can_evacuate(nodes: list, insts: list, m: int,
     nl = list(nodes)
     for inst in drbd:
         if not _failover(nl, inst):
-            return False
+            return False, None
     if not shared and not other:
-        return True
+        return True, None
     grp = node.group
-    targets = [x for x in (range(len(nl)) if scope is None else scope)
-               if nl[x].group == grp and x != m]
+    targets = [
+        x for x in (range(len(nl)) if scope is None else scope) if nl[x].group == grp and x != m
+    ]
     other.sort(key=lambda i: (-i.mem, -i.idx))
-    if not shared and _witness(nl, targets, other) is not None:
-        return True
-    stats = metrics.ClusterStats.from_nodes(
-        nl if scope is None else [nl[x] for x in scope])
+    wits = _witnesses(
+        nl, targets, shared + other, m if shared else None, 3 if want_witnesses else 1
+    )
+    if wits:
+        return True, wits
+    stats = metrics.ClusterStats.from_nodes(nl if scope is None else [nl[x] for x in scope])
     vals = [metrics.node_values(n) for n in nl]
     for inst in shared:
         res = _best_target(nl, inst, targets, stats, vals, move_from=m)
         if res is None:
-            return False
+            return False, wits
         t, new_t, new_src = res
         for x, new in ((m, new_src), (t, new_t)):
             nv = metrics.node_values(new)
@@ -125,20 +138,21 @@ def can_evacuate(nodes: list, insts: list, m: int,
     for inst in other:
         res = _best_target(nl, inst, targets, stats, vals)
         if res is None:
-            return False
+            return False, wits
         t, new_t, _ = res
         nv = metrics.node_values(new_t)
         stats.update_values(vals[t], nv, not nl[t].offline)
         vals[t] = nv
         nl[t] = new_t
-    return True
+    return True, wits
 
 
-def _witness(nl: list, targets: list, insts: list) -> Optional[int]:
-    """A target that can take all of ``insts`` at once, if any.
+def _witnesses(nl: list, targets: list, insts: list, src: Optional[int], want: int) -> list:
+    """Targets that can take all of ``insts`` at once (up to ``want``).
 
-    When one exists, every re-creation step has at least that target, so
-    the outcome does not depend on which targets the scores choose.
+    When one exists, every move or re-creation step has at least that
+    target, so the outcome does not depend on which targets the scores
+    choose.
     """
     mem = 0
     dsk = 0
@@ -147,6 +161,7 @@ def _witness(nl: list, targets: list, insts: list) -> Optional[int]:
             mem += inst.mem
         if inst.uses_local_storage():
             dsk += inst.dsk
+    out = []
     for t in targets:
         n = nl[t]
         if n.excl_storage:
@@ -155,14 +170,18 @@ def _witness(nl: list, targets: list, insts: list) -> Optional[int]:
             continue
         if dsk and n.f_dsk - dsk <= 0:
             continue
+        if src is not None and check_migration(nl[src], n):
+            continue
         ok = True
         for inst in insts:
             if inst_matches_policy(inst, n.ipolicy, n.excl_storage):
                 ok = False
                 break
         if ok:
-            return t
-    return None
+            out.append(t)
+            if len(out) >= want:
+                break
+    return out
 
 
 def redundant(nodes: list, insts: list, accept_existing: bool = False) -> bool:
@@ -177,16 +196,68 @@ def redundant(nodes: list, insts: list, accept_existing: bool = False) -> bool:
     return True
 
 
-def redundant_after(
-    nodes: list, insts: list, changes: list, inst: Instance, accept_existing: bool = False
-) -> bool:
-    """Whether the state after an allocation is redundant."""
-    nl = list(nodes)
-    for idx, _, new in changes:
-        nl[idx] = new
-    il = list(insts)
-    if inst.idx == len(il):
-        il.append(inst)
-    else:
-        il[inst.idx] = inst
-    return redundant(nl, il, accept_existing)
+class Checker:
+    """Global N+1 checks of allocations on one base state.
+
+    An allocation fails the check when it makes a node that could be
+    evacuated before impossible to evacuate (nodes already failing are
+    accepted, as the reference does).  Only the changed nodes, the nodes
+    whose DRBD instances fail over to them and the nodes whose every
+    witness was changed are simulated again.
+    """
+
+    def __init__(self, nodes: list, insts: list, accept_existing: bool = False) -> None:
+        self.nodes = nodes
+        self.insts = insts
+        self.accept_existing = accept_existing
+        n = len(nodes)
+        self.base_ok = [False] * n
+        self.wits: list = [None] * n
+        self.deps: list = [[] for _ in range(n)]
+        for m, node in enumerate(nodes):
+            if node.offline:
+                continue
+            ok, wits = simulate(nodes, insts, m, want_witnesses=True)
+            self.base_ok[m] = ok
+            self.wits[m] = wits
+            for i in node.plist:
+                inst = insts[i]
+                if inst.disk_template == DT_DRBD and inst.snode >= 0:
+                    d = self.deps[inst.snode]
+                    if not d or d[-1] != m:
+                        d.append(m)
+        self.needs_wit = [m for m in range(n) if self.base_ok[m] and self.wits[m] is not None]
+
+    def ok_after(self, changes: list, inst: Instance) -> bool:
+        nl = list(self.nodes)
+        changed = set()
+        for idx, _, new in changes:
+            nl[idx] = new
+            changed.add(idx)
+        il = self.insts
+        if inst.idx == len(il):
+            il = il + [inst]
+        else:
+            il = list(il)
+            il[inst.idx] = inst
+        check = set(changed)
+        for x in changed:
+            check.update(self.deps[x])
+        base_ok = self.base_ok
+        for m in sorted(check):
+            if not base_ok[m] or nl[m].offline:
+                continue
+            if self.accept_existing and nl[m].fail_n1:
+                continue
+            if not can_evacuate(nl, il, m):
+                return False
+        for m in self.needs_wit:
+            if m in check:
+                continue
+            if any(t not in changed for t in self.wits[m]):
+                continue
+            if self.accept_existing and nl[m].fail_n1:
+                continue
+            if not can_evacuate(nl, il, m):
+                return False
+        return True

@@ -57,10 +57,36 @@ def gen_ialloc(data: str, outdir: str) -> None:
 def clusters(tmp_path_factory):
     d = tmp_path_factory.mktemp("htools-data")
     out = {}
-    for name, n, i in (("c8", 8, 4), ("c20", 20, 120), ("c60", 60, 400)):
+    for name, n, i in (("c8", 8, 4), ("c20", 20, 120), ("c60", 60, 400),
+                       ("c100", 100, 800)):
         p = str(d / ("%s.data" % name))
         gen_cluster(p, n, i)
         gen_ialloc(p, str(d))
         out[name] = p
     out["dir"] = str(d)
+    # over-full clusters (filled without capacity checks): nodes that can
+    # not be evacuated, allocations failing the global N+1 check
+    for name, base, tmpl, extra in (("o8", "c8", "plain", []),
+                                    ("o20", "c20", "plain", []),
+                                    ("f8", "c8", "plain", ["-l", "150"])):
+        save = str(d / name)
+        args = [os.path.join(OURS, "hspace"), "-t", out[base],
+                "--disk-template", tmpl, "-S", save, "-q"] + extra
+        if name.startswith("o"):
+            args.append("--no-capacity-checks")
+        subprocess.run(args, check=True, capture_output=True)
+        os.rename(save + ".standard", save + ".data")
+        out[name] = save + ".data"
+    gen_ialloc(out["f8"], str(d))
     return out
+
+
+def write_request(src: str, dst: str, **changes) -> str:
+    """A copy of an allocator request file with request fields changed."""
+    import json
+    with open(src) as fh:
+        data = json.load(fh)
+    data["request"].update(changes)
+    with open(dst, "w") as fh:
+        json.dump(data, fh)
+    return dst

@@ -120,3 +120,47 @@ def test_usage_errors(clusters):
     compare("hbal", ["-t", clusters["c8"], "extra"], clusters["dir"])
     compare("hbal", [], clusters["dir"])
     compare("hbal", ["-t", clusters["c60"]], clusters["dir"])
+
+
+MULTI_GROUP_CASES = [
+    ("c60", "alloc-plain", []),
+    ("c60", "alloc-drbd", ["--no-capacity-checks"]),
+    ("c60", "multi-alloc", ["--no-capacity-checks"]),
+    ("c60", "chgrp-any", ["--no-capacity-checks"]),
+    ("c60", "chgrp-g2", ["--no-capacity-checks"]),
+    ("c100", "alloc-drbd", ["--no-capacity-checks"]),
+    ("c100", "alloc-plain", ["--no-capacity-checks"]),
+    ("c100", "alloc-tagged", ["--no-capacity-checks"]),
+    ("c100", "multi-alloc", ["--no-capacity-checks"]),
+    ("c100", "chgrp-any", ["--no-capacity-checks"]),
+    ("c100", "chgrp-g2", ["--no-capacity-checks"]),
+    ("c100", "evac-sec", []),
+    ("c100", "reloc", []),
+]
+
+
+@pytest.mark.parametrize("name,req,args", MULTI_GROUP_CASES,
+                         ids=["%s-%s %s" % (c, r, " ".join(a))
+                              for c, r, a in MULTI_GROUP_CASES])
+def test_hail_multi_group(clusters, name, req, args):
+    path = os.path.join(clusters["dir"], "%s-%s.json" % (name, req))
+    compare("hail", args + [path], clusters["dir"])
+
+
+@pytest.mark.parametrize("tmpl,mem", [("drbd", 6144), ("drbd", 4096),
+                                      ("plain", 8192), ("plain", 32768),
+                                      ("plain", 2048)])
+def test_hail_global_n1(clusters, tmpl, mem):
+    """Near-full cluster: candidates fail the global N+1 check."""
+    from conftest import write_request
+    src = os.path.join(clusters["dir"], "f8-alloc-plain.json")
+    dst = os.path.join(clusters["dir"], "f8-n1-%s-%d.json" % (tmpl, mem))
+    write_request(src, dst, memory=mem, disk_template=tmpl,
+                  required_nodes=2 if tmpl == "drbd" else 1)
+    compare("hail", [dst], clusters["dir"])
+    compare("hail", ["--no-capacity-checks", dst], clusters["dir"])
+
+
+def test_hail_multi_alloc_fails_whole(clusters):
+    path = os.path.join(clusters["dir"], "f8-multi-alloc.json")
+    compare("hail", [path], clusters["dir"])
