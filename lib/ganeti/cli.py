@@ -29,7 +29,7 @@ from ganeti.cli_jobs import get_client, submit_or_send
 from ganeti.cli_opts import *  # noqa: F401,F403  (re-exported API)
 from ganeti.cli_opts import COMMON_OPTS, PRIONAME_TO_VALUE, parse_timespec  # noqa: F401
 from ganeti.cli_table import *  # noqa: F401,F403  (re-exported API)
-from ganeti.cli_table import to_stderr, to_stdout
+from ganeti.cli_table import generic_list, generic_list_fields, to_stderr, to_stdout
 
 #: the command table entry: (function, [Arg...], [option...], usage, description)
 Command = tuple
@@ -626,3 +626,29 @@ def get_online_nodes(
         to_stderr("Note: skipping offline node(s): %s" % ", ".join(offline))
     index = 2 if secondary_ips else 0
     return [row[index][1] for row in rows if not row[1][1]]
+
+
+def list_resource(
+    resource: str,
+    opts: Any,
+    args: list[str],
+    default_fields: list[str],
+    format_override: dict | None = None,
+) -> int:
+    """The body of a plain ``gnt-X list``: its options handed to generic_list."""
+    return generic_list(
+        resource,
+        parse_fields(opts.output, default_fields),
+        args,
+        opts.units,
+        opts.separator,
+        not opts.no_headers,
+        format_override=format_override,
+        verbose=opts.verbose,
+        force_filter=opts.force_filter,
+    )
+
+
+def list_resource_fields(resource: str, opts: Any, args: list[str]) -> int:
+    """The body of ``gnt-X list-fields``."""
+    return generic_list_fields(resource, args, opts.separator, not opts.no_headers)

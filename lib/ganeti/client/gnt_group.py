@@ -187,23 +187,12 @@ def set_group_params(opts: Any, args: list[str]) -> int:
 
 def list_groups(opts: Any, args: list[str]) -> int:
     """``list``: table of node groups."""
-    fields = cli.parse_fields(opts.output, LIST_DEF_FIELDS)
-    return cli.generic_list(
-        constants.QR_GROUP,
-        fields,
-        args,
-        opts.units,
-        opts.separator,
-        not opts.no_headers,
-        format_override=_LIST_FORMAT,
-        verbose=opts.verbose,
-        force_filter=opts.force_filter,
-    )
+    return cli.list_resource(constants.QR_GROUP, opts, args, LIST_DEF_FIELDS, _LIST_FORMAT)
 
 
 def list_group_fields(opts: Any, args: list[str]) -> int:
     """``list-fields``: the group query fields."""
-    return cli.generic_list_fields(constants.QR_GROUP, args, opts.separator, not opts.no_headers)
+    return cli.list_resource_fields(constants.QR_GROUP, opts, args)
 
 
 def _params_info(own: dict, actual: dict) -> dict:

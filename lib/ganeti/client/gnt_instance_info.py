@@ -42,23 +42,12 @@ _LIST_FORMAT = {
 
 def list_instances(opts: Any, args: list[str]) -> int:
     """``list``: table of instances (live fields in one parallel RPC on the master)."""
-    fields = cli.parse_fields(opts.output, LIST_DEF_FIELDS)
-    return cli.generic_list(
-        constants.QR_INSTANCE,
-        fields,
-        args,
-        opts.units,
-        opts.separator,
-        not opts.no_headers,
-        format_override=_LIST_FORMAT,
-        verbose=opts.verbose,
-        force_filter=opts.force_filter,
-    )
+    return cli.list_resource(constants.QR_INSTANCE, opts, args, LIST_DEF_FIELDS, _LIST_FORMAT)
 
 
 def list_instance_fields(opts: Any, args: list[str]) -> int:
     """``list-fields``: the instance query fields."""
-    return cli.generic_list_fields(constants.QR_INSTANCE, args, opts.separator, not opts.no_headers)
+    return cli.list_resource_fields(constants.QR_INSTANCE, opts, args)
 
 
 def _format_params(own: dict, actual: dict, roman: bool = False) -> list:

@@ -206,23 +206,12 @@ def repair_ssh_keys(opts: Any, args: list[str]) -> int:
 
 def list_nodes(opts: Any, args: list[str]) -> int:
     """``list``: table of nodes (live figures from the node daemons)."""
-    fields = cli.parse_fields(opts.output, LIST_DEF_FIELDS)
-    return cli.generic_list(
-        constants.QR_NODE,
-        fields,
-        args,
-        opts.units,
-        opts.separator,
-        not opts.no_headers,
-        format_override=_LIST_FORMAT,
-        verbose=opts.verbose,
-        force_filter=opts.force_filter,
-    )
+    return cli.list_resource(constants.QR_NODE, opts, args, LIST_DEF_FIELDS, _LIST_FORMAT)
 
 
 def list_node_fields(opts: Any, args: list[str]) -> int:
     """``list-fields``: the node query fields."""
-    return cli.generic_list_fields(constants.QR_NODE, args, opts.separator, not opts.no_headers)
+    return cli.list_resource_fields(constants.QR_NODE, opts, args)
 
 
 def format_params(own: dict, actual: dict) -> dict:
