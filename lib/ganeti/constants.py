@@ -10,8 +10,11 @@ VCS_VERSION = "ganeti-py " + RELEASE_VERSION
 PROTOCOL_VERSION = 3000000
 CONFIG_MAJOR, CONFIG_MINOR, CONFIG_REVISION = 3, 0, 0
 CONFIG_VERSION = 3000000
+OS_API_V10 = 10
+OS_API_V15 = 15
 OS_API_V20 = 20
-OS_API_VERSIONS = frozenset([20])
+# Ganeti 3.0 accepts OS definitions of API 10, 15 and 20 (max is still 20)
+OS_API_VERSIONS = frozenset([OS_API_V10, OS_API_V15, OS_API_V20])
 EXPORT_VERSION = 0
 RAPI_VERSION = 2
 IALLOCATOR_VERSION = 2
@@ -1121,10 +1124,6 @@ DISK_TEMPLATE_PREFERENCE = [
 ]
 
 # OS API, block devices, storage fields, consoles (added for storage/osapi/hypervisors)
-OS_API_V10 = 10
-OS_API_V15 = 15
-# Ganeti 3.0 accepts OS definitions of API 10, 15 and 20 (max is still 20)
-OS_API_VERSIONS = frozenset([OS_API_V10, OS_API_V15, OS_API_V20])
 OS_API_FILE = "ganeti_api_version"
 OS_VARIANTS_FILE = "variants.list"
 OS_PARAMETERS_FILE = "parameters.list"
