@@ -91,7 +91,7 @@ def try_alloc(nodes: list, insts: list, inst: Instance, targets,
             if isinstance(new_p, str):
                 failures.append(new_p)
                 continue
-            score = metrics.score_after(stats, [
+            score = metrics.score_changes(stats, [
                 (vals(tgt), metrics.node_values(new_p), not tgt.offline)])
             cands.append((score, [(p, tgt, new_p)], [p], ni))
     else:
@@ -135,7 +135,7 @@ def try_alloc(nodes: list, insts: list, inst: Instance, targets,
                 if isinstance(new_s, str):
                     failures.append(new_s)
                     continue
-                score = metrics.score_after(stats, [
+                score = metrics.score_changes(stats, [
                     chp, (vals(tgt_s), metrics.node_values(new_s),
                           not tgt_s.offline)])
                 cands.append((score, [(p, tgt_p, np_), (s, tgt_s, new_s)],

@@ -236,7 +236,7 @@ def _values(node: Node) -> tuple:
 
 
 def _score_of(stats: metrics.ClusterStats, changes: list) -> float:
-    return metrics.score_after(
+    return metrics.score_changes(
         stats, [(_values(old), metrics.node_values(new), not old.offline)
                 for _, old, new in changes])
 
@@ -269,6 +269,11 @@ def check_instance_move(opts: AlgOptions, node_set: frozenset,
     if not opts.disk_moves:
         return
     primary_offline = nodes[pdx].offline
+    if mir == MIRROR_INTERNAL and inst.location_score == 0 and \
+            not nodes[pdx].location_tags and not nodes[sdx].location_tags:
+        _check_drbd_targets(opts, node_order, tbl, inst, best,
+                            use_secondary, primary_offline)
+        return
     for tdx in node_order:
         if tdx == pdx or tdx == sdx:
             continue
@@ -276,6 +281,113 @@ def check_instance_move(opts: AlgOptions, node_set: frozenset,
                                  opts.restricted_migration, primary_offline,
                                  tdx):
             consider(mv)
+
+
+def _check_drbd_targets(opts: AlgOptions, node_order: list, tbl: Table,
+                        inst: Instance, best: _Best, use_secondary: bool,
+                        primary_offline: bool) -> None:
+    """The target moves of a DRBD instance, sharing the per-instance work.
+
+    Same candidates, order, operations and scores as going through
+    ``apply_move`` one move at a time; the nodes that do not depend on the
+    target (the instance removed from its nodes, the old secondary as new
+    primary) are computed once.
+    """
+    nodes = tbl.nodes
+    stats = tbl.stats
+    score = metrics.score_changes
+    nvals = metrics.node_values
+    force = opts.ignore_soft_errors
+    pdx = inst.pnode
+    sdx = inst.snode
+    old_p = nodes[pdx]
+    old_s = nodes[sdx]
+    on_p = not old_p.offline
+    on_s = not old_s.offline
+    v_old_p = _values(old_p)
+    v_old_s = _values(old_s)
+    ni = inst.copy()
+    ni.location_score = 0
+    force_s = old_s.offline or force
+    force_p = old_p.offline or force
+    int_s = old_s.remove_sec(inst)
+    v_int_s = nvals(int_s)
+    ch_int_s = (v_old_s, v_int_s, on_s)
+    kinds = [mv[0] for mv in possible_moves(
+        MIRROR_INTERNAL, use_secondary, opts.inst_moves,
+        opts.restricted_migration, primary_offline, 0)]
+    need_int_p = REPLACE_AND_FAILOVER in kinds or REPLACE_PRIMARY in kinds \
+        or FAILOVER_AND_REPLACE in kinds
+    if need_int_p:
+        int_p = old_p.remove_pri(inst)
+        ch_int_p = (v_old_p, nvals(int_p), on_p)
+    mig_ps = check_migration(old_p, old_s)
+    tmp_s2 = None
+    if REPLACE_PRIMARY in kinds and not mig_ps:
+        tmp_s = int_s.add_pri(ni, force_p)
+        if not isinstance(tmp_s, str):
+            tmp_s2 = tmp_s.remove_pri(ni)
+    fr_p = None
+    if FAILOVER_AND_REPLACE in kinds and not mig_ps:
+        fr_p = int_s.add_pri(ni, force_p)
+        if not isinstance(fr_p, str):
+            ch_fr_p = (v_old_s, nvals(fr_p), on_s)
+    for tdx in node_order:
+        if tdx == pdx or tdx == sdx:
+            continue
+        tgt = nodes[tdx]
+        v_tgt = _values(tgt)
+        on_t = not tgt.offline
+        pri_cache = {}
+        for kind in kinds:
+            if kind == REPLACE_SECONDARY:
+                new_s = tgt.add_sec(ni, pdx, force_s)
+                if isinstance(new_s, str):
+                    continue
+                sc = score(stats, [(v_tgt, nvals(new_s), on_t), ch_int_s])
+            elif kind == REPLACE_AND_FAILOVER:
+                if check_migration(old_p, tgt):
+                    continue
+                new_p = pri_cache.get(force)
+                if new_p is None:
+                    new_p = pri_cache[force] = tgt.add_pri(ni, force)
+                if isinstance(new_p, str):
+                    continue
+                new_s = int_p.add_sec(ni, tdx, force_s)
+                if isinstance(new_s, str):
+                    continue
+                sc = score(stats, [(v_tgt, nvals(new_p), on_t),
+                                   (v_old_p, nvals(new_s), on_p), ch_int_s])
+            elif kind == REPLACE_PRIMARY:
+                if mig_ps or check_migration(old_s, tgt):
+                    continue
+                if tmp_s2 is None:
+                    continue
+                new_p = pri_cache.get(force_p)
+                if new_p is None:
+                    new_p = pri_cache[force_p] = tgt.add_pri(ni, force_p)
+                if isinstance(new_p, str):
+                    continue
+                new_s = tmp_s2.add_sec(ni, tdx, force_p)
+                if isinstance(new_s, str):
+                    continue
+                sc = score(stats, [(v_tgt, nvals(new_p), on_t), ch_int_p,
+                                   (v_old_s, nvals(new_s), on_s)])
+            else:  # FAILOVER_AND_REPLACE
+                if mig_ps or fr_p is None or isinstance(fr_p, str):
+                    continue
+                new_s = tgt.add_sec(ni, sdx, force_p)
+                if isinstance(new_s, str):
+                    continue
+                sc = score(stats, [(v_tgt, nvals(new_s), on_t), ch_fr_p,
+                                   ch_int_p])
+            if best.score > sc:
+                move = (kind, tdx)
+                res = apply_move(nodes, inst, move, force)
+                best.score = sc
+                best.result = res
+                best.move = move
+                best.inst = inst
 
 
 def check_move(opts: AlgOptions, node_order: list, tbl: Table,

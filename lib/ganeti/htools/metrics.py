@@ -257,3 +257,86 @@ def print_stats(prefix: str, nodes: Iterable[Node]) -> str:
     for r in rows:
         out.append("%s%-*s %*s %*s" % (prefix, w0, r[0], w1, r[1], w2, r[2]))
     return "\n".join(out)
+
+
+def _gen_score_fn(k: int):
+    """An unrolled ``score_after`` for exactly ``k`` changes.
+
+    Same operations in the same order as ``score_after`` (so the same
+    floating-point results), without the loops and lookups.
+    """
+    args = ", ".join("c%d" % j for j in range(k))
+    lines = ["def fn(st, %s):" % args]
+    for j in range(k):
+        lines.append("    ov%d, nv%d, on%d = c%d" % (j, j, j, j))
+    lines.append("    sq = _SQRT")
+    terms = []
+    for i, (_, w, kind, for_online) in enumerate(METRICS):
+        if kind == STD:
+            lines.append("    n, s, var = st[%d]" % i)
+            for j in range(k):
+                cond = "on%d" % j if for_online else "not on%d" % j
+                lines += [
+                    "    x = ov%d[%d]" % (j, i),
+                    "    y = nv%d[%d]" % (j, i),
+                    "    if %s and x != y:" % cond,
+                    "        ds = y - x",
+                    "        var = var + ((n * (y * y - x * x) - 2 * s * ds)"
+                    " - ds * ds) / (n * n)",
+                    "        s = s + ds",
+                    "        if not var > 0:",
+                    "            var = 0.0 if var == var else var",
+                ]
+            lines.append("    v%d = sq(var) if var == var else var" % i)
+        elif kind == SUM:
+            lines.append("    v = st[%d]" % i)
+            for j in range(k):
+                cond = "on%d" % j if for_online else "not on%d" % j
+                lines.append("    if %s:" % cond)
+                lines.append("        v = v + nv%d[%d] - ov%d[%d]"
+                             % (j, i, j, i))
+            lines.append("    v%d = v" % i)
+        else:
+            lines.append("    m = st[%d]" % i)
+            lines.append("    if %s:" % " or ".join(
+                "(on%d and ov%d[%d] is not nv%d[%d])" % (j, j, i, j, i)
+                for j in range(k)))
+            lines.append("        m = _merge_maps(m, [%s])" % ", ".join(
+                "(on%d, ov%d[%d], nv%d[%d])" % (j, j, i, j, i)
+                for j in range(k)))
+            lines.append("    v%d = _map_value(m)" % i)
+        terms.append((w, i))
+    lines.append("    total = 0.0")
+    for w, i in terms:
+        lines.append("    total += %r * v%d" % (w, i))
+    lines.append("    return total")
+    env = {"_SQRT": _SQRT, "_merge_maps": _merge_maps,
+           "_map_value": _map_value}
+    exec("\n".join(lines), env)  # noqa: S102 - generated from METRICS only
+    return env["fn"]
+
+
+def _merge_maps(m: dict, changes: list) -> dict:
+    m = dict(m)
+    for online, old, new in changes:
+        if online and old is not new:
+            for key, v in old.items():
+                m[key] = m.get(key, 0) - v
+            for key, v in new.items():
+                m[key] = m.get(key, 0) + v
+    return m
+
+
+def _map_value(m: dict) -> float:
+    return float(sum(m.values()) - len(m))
+
+
+_SCORE_FNS = [None] + [_gen_score_fn(k) for k in (1, 2, 3)]
+
+
+def score_changes(stats: "ClusterStats", changes: list) -> float:
+    """``score_after`` through the unrolled functions (1 to 3 changes)."""
+    k = len(changes)
+    if 0 < k <= 3:
+        return _SCORE_FNS[k](stats.stats, *changes)
+    return score_after(stats, changes)
