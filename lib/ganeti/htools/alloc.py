@@ -11,9 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ganeti.htools import balance, metrics
+import os
+
+from ganeti.htools import balance, fastalloc, metrics
 from ganeti.htools.model import (ALLOC_POLICY_ORDER, FAIL_MODES, FAIL_N1,
                                  Instance, inst_matches_policy)
+
+# the numpy pair scorer (HTOOLS_NO_NUMPY=1 selects the scalar path)
+_FAST = not os.environ.get("HTOOLS_NO_NUMPY")
 
 
 @dataclass
@@ -94,6 +99,10 @@ def try_alloc(nodes: list, insts: list, inst: Instance, targets,
             score = metrics.score_changes(stats, [
                 (vals(tgt), metrics.node_values(new_p), not tgt.offline)])
             cands.append((score, [(p, tgt, new_p)], [p], ni))
+    elif _FAST and fastalloc.applicable(nodes, base, targets):
+        fastalloc.try_pairs(nodes, insts, base, targets, stats, opts, lazy,
+                            sol)
+        return sol
     else:
         for p, secs in targets:
             tgt_p = nodes[p]
