@@ -75,7 +75,11 @@ class PairScorer:
         self.isp_forth = f(n)
         self.f_mem_forth = f(n, dtype=np.int64)
         self.vals = np.zeros((n, metrics.N_METRICS))
+        # primary -> [(secondary, memory reserved for it)]
+        self.inv_peers: dict = {}
         for k, nd in enumerate(nodes):
+            for pk, mem in nd.peers.items():
+                self.inv_peers.setdefault(pk, []).append((k, mem))
             self.f_dsk[k] = nd.f_dsk
             self.lo_dsk[k] = nd.lo_dsk
             self.t_dsk[k] = nd.t_dsk
@@ -104,11 +108,12 @@ class PairScorer:
 
         Codes: 0 success, 1 FailDisk, 2 FailMem.
         """
-        nodes = self.nodes
-        peem = (
-            np.fromiter((nodes[s].peers.get(p, 0) for s in secs), dtype=np.int64, count=len(secs))
-            + self.sec_mem
-        )
+        peem = np.zeros(len(secs), dtype=np.int64)
+        for s, mem in self.inv_peers.get(p, ()):
+            j = int(np.searchsorted(secs, s))
+            if j < len(secs) and secs[j] == s:
+                peem[j] = mem
+        peem += self.sec_mem
         new_dsk = self.f_dsk[secs] - self.dsk
         new_isp = self.isp[secs] + self.su
         new_rmem = np.maximum(self.r_mem[secs], peem)
