@@ -90,3 +90,33 @@ def write_request(src: str, dst: str, **changes) -> str:
     with open(dst, "w") as fh:
         json.dump(data, fh)
     return dst
+
+
+def _cache_dir() -> str:
+    """A per-generator cache directory for the large clusters."""
+    import hashlib
+    import tempfile
+    h = hashlib.sha256()
+    for name in ("gen_cluster.py", "gen_ialloc.py"):
+        with open(os.path.join(SHARED, name), "rb") as fh:
+            h.update(fh.read())
+    d = os.path.join(tempfile.gettempdir(), "htools-test-cache",
+                     h.hexdigest()[:16])
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+@pytest.fixture(scope="session")
+def big_clusters():
+    """500- and 1,000-node clusters (8 instances per node), cached."""
+    d = _cache_dir()
+    out = {"dir": d}
+    for n in (500, 1000):
+        p = os.path.join(d, "c%d.data" % n)
+        done = os.path.join(d, "c%d.done" % n)
+        if not os.path.exists(done):
+            gen_cluster(p, n, n * 8)
+            gen_ialloc(p, d)
+            open(done, "w").close()
+        out["c%d" % n] = p
+    return out
