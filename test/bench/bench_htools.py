@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark: our htools against Ganeti's Haskell htools, same inputs.
 
-Generates clusters of the given sizes, runs hbal (-l N), hail (allocate drbd
-and plain, evacuate) and hinfo with both implementations, checks the outputs
-are identical and prints wall times and the ratio ours/Haskell.
+Generates clusters of the given sizes (8 instances per node; two node
+groups from 50 nodes on), runs hinfo, hbal, hail, hspace and hcheck with
+both implementations in the same run, checks the outputs are identical and
+prints wall times and the ratio ours/Haskell (below 1: ours is faster).
+A run that exceeds --timeout is shown as "timeout" (the reference needs
+minutes per hbal move from 500 nodes on, and its capacity checks grow with
+the cube of the node count).
 
-Usage: bench_htools.py [--sizes 20,100] [--hbal-moves 5] [--timeout 300]
+Usage: bench_htools.py [--sizes 20,100,500,1000] [--timeout 300]
 """
 
 import argparse
@@ -20,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "htools")
 HBIN = "/usr/lib/ganeti/3.0/usr/bin"
 HHAIL = "/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators/hail"
+NC = "--no-capacity-checks"
 
 
 def timed(cmd, timeout):
@@ -33,15 +38,45 @@ def timed(cmd, timeout):
     return time.time() - t0, out
 
 
+def cases(size: int, data: str, tmp: str) -> list:
+    def req(name):
+        return os.path.join(tmp, "c%d-%s.json" % (size, name))
+    group = [] if size < 50 else ["-G", "group-02"]
+    out = [("hinfo", "hinfo", ["-t", data])]
+    if size <= 20:
+        out += [("hbal (full)", "hbal", ["-t", data]),
+                ("hbal --no-disk-moves", "hbal",
+                 ["-t", data, "--no-disk-moves"]),
+                ("hspace", "hspace", ["-t", data]),
+                ("hspace -m (no cap)", "hspace",
+                 ["-t", data, NC, "--machine-readable"]),
+                ("hcheck", "hcheck", ["-t", data]),
+                ("hail alloc-drbd", "hail", [req("alloc-drbd")])]
+    elif size <= 100:
+        out += [("hbal -l 10", "hbal", ["-t", data, "-l", "10"] + group),
+                ("hspace -l 30 (no cap)", "hspace",
+                 ["-t", data, NC, "-l", "30", "--machine-readable"]),
+                ("hcheck --no-sim", "hcheck", ["-t", data, "--no-simulation"]),
+                ("hail alloc-plain", "hail", [req("alloc-plain")])]
+    else:
+        out += [("hbal -l 1", "hbal", ["-t", data, "-l", "1"] + group),
+                ("hspace -l 2 (no cap)", "hspace",
+                 ["-t", data, NC, "-l", "2", "--machine-readable"])]
+    out += [("hail alloc-drbd (no cap)", "hail", [NC, req("alloc-drbd")]),
+            ("hail alloc-plain (no cap)", "hail", [NC, req("alloc-plain")]),
+            ("hail reloc", "hail", [NC, req("reloc")]),
+            ("hail evac-sec", "hail", [NC, req("evac-sec")])]
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="20,100")
-    ap.add_argument("--hbal-moves", type=int, default=5)
+    ap.add_argument("--sizes", default="20,100,500,1000")
     ap.add_argument("--timeout", type=float, default=300)
     a = ap.parse_args()
     have_h = os.access(os.path.join(HBIN, "htools"), os.X_OK)
     tmp = tempfile.mkdtemp(prefix="bench-htools-")
-    print("%-6s %-22s %10s %10s %7s %s" % ("nodes", "case", "haskell_s",
+    print("%-6s %-26s %10s %10s %7s %s" % ("nodes", "case", "haskell_s",
                                            "ours_s", "ratio", "same"))
     for size in [int(x) for x in a.sizes.split(",")]:
         data = os.path.join(tmp, "c%d.data" % size)
@@ -51,19 +86,7 @@ def main():
         subprocess.run([sys.executable, os.path.join(SHARED, "gen_ialloc.py"),
                         data, "--outdir", tmp], check=True,
                        capture_output=True)
-        group = [] if size < 50 else ["-G", "group-02"]
-        cases = [
-            ("hinfo", "hinfo", ["-t", data]),
-            ("hbal -l%d" % a.hbal_moves, "hbal",
-             ["-t", data, "-l", str(a.hbal_moves)] + group),
-            ("hail alloc-plain", "hail",
-             [os.path.join(tmp, "c%d-alloc-plain.json" % size)]),
-            ("hail alloc-drbd", "hail",
-             [os.path.join(tmp, "c%d-alloc-drbd.json" % size)]),
-            ("hail evac-sec", "hail",
-             [os.path.join(tmp, "c%d-evac-sec.json" % size)]),
-        ]
-        for label, tool, args in cases:
+        for label, tool, args in cases(size, data, tmp):
             ours_cmd = [os.path.join(ROOT, "scripts", tool)] + args
             t_o, r_o = timed(ours_cmd, a.timeout)
             if have_h:
@@ -76,10 +99,14 @@ def main():
                 ("yes" if r_h == r_o else "NO")
             hs = "timeout" if have_h and r_h is None else "%.2f" % t_h
             os_ = "timeout" if r_o is None else "%.2f" % t_o
-            ratio = t_o / t_h if r_h is not None and r_o is not None \
-                and t_h > 0 else float("nan")
-            print("%-6d %-22s %10s %10s %7.2f %s" % (size, label, hs, os_,
-                                                     ratio, same))
+            if r_o is not None and have_h and r_h is None:
+                ratio = "<%.3f" % (t_o / a.timeout)
+            elif r_h is not None and r_o is not None and t_h > 0:
+                ratio = "%.2f" % (t_o / t_h)
+            else:
+                ratio = "nan"
+            print("%-6d %-26s %10s %10s %7s %s" % (size, label, hs, os_,
+                                                   ratio, same))
             sys.stdout.flush()
 
 
