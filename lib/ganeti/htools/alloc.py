@@ -13,12 +13,19 @@ from typing import Optional
 
 import os
 
-from ganeti.htools import balance, fastalloc, metrics
+from ganeti.htools import balance, metrics
 from ganeti.htools.model import (ALLOC_POLICY_ORDER, FAIL_MODES, FAIL_N1,
                                  Instance, inst_matches_policy)
 
-# the numpy pair scorer (HTOOLS_NO_NUMPY=1 selects the scalar path)
+# the numpy pair scorer (HTOOLS_NO_NUMPY=1 selects the scalar path); below
+# this many pairs the scalar path is faster than importing numpy
 _FAST = not os.environ.get("HTOOLS_NO_NUMPY")
+_FAST_MIN_PAIRS = 5000
+
+
+def _fastalloc():
+    from ganeti.htools import fastalloc
+    return fastalloc
 
 
 @dataclass
@@ -99,9 +106,10 @@ def try_alloc(nodes: list, insts: list, inst: Instance, targets,
             score = metrics.score_changes(stats, [
                 (vals(tgt), metrics.node_values(new_p), not tgt.offline)])
             cands.append((score, [(p, tgt, new_p)], [p], ni))
-    elif _FAST and fastalloc.applicable(nodes, base, targets):
-        fastalloc.try_pairs(nodes, insts, base, targets, stats, opts, lazy,
-                            sol)
+    elif _FAST and sum(len(x[1]) for x in targets) >= _FAST_MIN_PAIRS \
+            and _fastalloc().applicable(nodes, base, targets):
+        _fastalloc().try_pairs(nodes, insts, base, targets, stats, opts,
+                               lazy, sol)
         return sol
     else:
         for p, secs in targets:

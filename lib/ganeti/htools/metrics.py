@@ -331,12 +331,15 @@ def _map_value(m: dict) -> float:
     return float(sum(m.values()) - len(m))
 
 
-_SCORE_FNS = [None] + [_gen_score_fn(k) for k in (1, 2, 3)]
+_SCORE_FNS: list = [None, None, None, None]
 
 
 def score_changes(stats: "ClusterStats", changes: list) -> float:
     """``score_after`` through the unrolled functions (1 to 3 changes)."""
     k = len(changes)
     if 0 < k <= 3:
-        return _SCORE_FNS[k](stats.stats, *changes)
+        fn = _SCORE_FNS[k]
+        if fn is None:
+            fn = _SCORE_FNS[k] = _gen_score_fn(k)
+        return fn(stats.stats, *changes)
     return score_after(stats, changes)

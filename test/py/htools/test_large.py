@@ -55,8 +55,9 @@ def test_numpy_pairs_match_scalar(clusters, name):
         loader.merge_data(cd)
         inst = req.instances[0]
         inst.idx = len(cd.instances)
-        old = alloc._FAST
+        old = alloc._FAST, alloc._FAST_MIN_PAIRS
         alloc._FAST = fast
+        alloc._FAST_MIN_PAIRS = 0
         try:
             out = []
             for g in cd.groups:
@@ -67,6 +68,6 @@ def test_numpy_pairs_match_scalar(clusters, name):
                 out.append((sorted(sol.failures), sol.allocs,
                             sol.best[1], repr(sol.best[2])))
         finally:
-            alloc._FAST = old
+            alloc._FAST, alloc._FAST_MIN_PAIRS = old
         results.append(out)
     assert results[0] == results[1]
