@@ -84,7 +84,7 @@ def try_alloc(nodes: list, insts: list, inst: Instance, targets,
     if not targets:
         return sol
     force = opts.force
-    stats = metrics.ClusterStats.from_nodes(nodes)
+    stats = _StatsOf(nodes)
     vals = _VALUES
     failures = sol.failures
     cands = []
@@ -110,6 +110,9 @@ def try_alloc(nodes: list, insts: list, inst: Instance, targets,
             and _fastalloc().applicable(nodes, base, targets):
         _fastalloc().try_pairs(nodes, insts, base, targets, stats, opts,
                                lazy, sol)
+        return sol
+    elif not any(nodes[p].location_tags for p, _ in targets):
+        _scalar_pairs(nodes, insts, base, targets, stats, opts, lazy, sol)
         return sol
     else:
         for p, secs in targets:
@@ -159,6 +162,36 @@ def try_alloc(nodes: list, insts: list, inst: Instance, targets,
                               [p, s], si))
     _select(sol, cands, nodes, insts, opts, lazy)
     return sol
+
+
+_STATS_CACHE: list = [None, None]
+
+
+class _StatsOf:
+    """The cluster statistics of ``nodes``, computed on first use.
+
+    The last list's statistics are kept: hspace tries many instance sizes
+    on one cluster state.
+    """
+
+    __slots__ = ("nodes", "_st")
+
+    def __init__(self, nodes: list) -> None:
+        self.nodes = nodes
+        self._st = None
+
+    @property
+    def stats(self) -> list:
+        st = self._st
+        if st is None:
+            if _STATS_CACHE[0] is self.nodes:
+                st = _STATS_CACHE[1]
+            else:
+                st = metrics.ClusterStats.from_nodes(self.nodes)
+                _STATS_CACHE[0] = self.nodes
+                _STATS_CACHE[1] = st
+            self._st = st
+        return st.stats
 
 
 class AllocError(Exception):
@@ -580,3 +613,117 @@ def change_group(cd, names: list, targets: list, opts: AllocOptions):
                       [nnames[y] for y in ni.all_nodes()]])
         jobs.append(ops)
     return moved, failed, jobs
+
+
+def finish_pairs(nodes: list, insts: list, per_p: list, best, nok: int,
+                 opts: AllocOptions, lazy: bool, sol: AllocSolution) -> None:
+    """Selection among scored pairs (shared by the scalar and numpy paths).
+
+    ``per_p``: (primary, new primary node, instance, secondaries that
+    accept it, their scores); ``best``: (score, k, j) of the best pair when
+    capacity checks are off.  Pairs become node changes only when needed.
+    """
+    force = opts.force
+    failures = sol.failures
+
+    def materialize(k: int, j: int, score: float):
+        p, new_p, ni, s_ok, _ = per_p[k]
+        s = int(s_ok[j])
+        si = ni.copy()
+        si.snode = s
+        new_s = nodes[s].add_sec(si, p, force)
+        return (score, [(p, nodes[p], new_p), (s, nodes[s], new_s)], [p, s], si)
+
+    if not opts.capacity:
+        sol.allocs = nok
+        if best is not None:
+            c = materialize(best[1], best[2], best[0])
+            sol.best = (c[1], c[2], c[0], c[3])
+        return
+    if not lazy:
+        cands = [
+            materialize(k, j, float(sc))
+            for k, (_, _, _, _, scs) in enumerate(per_p)
+            for j, sc in enumerate(scs)
+        ]
+        _select(sol, cands, nodes, insts, opts, False)
+        return
+    # lazy: check the best candidates first (later ones first on ties)
+    order = []
+    for k, (_, _, _, _, scs) in enumerate(per_p):
+        for j in range(len(scs)):
+            order.append((float(scs[j]), -len(order), k, j))
+    order.sort()
+    bad = 0
+    limit = None
+    chosen = None
+    for score, _, k, j in order:
+        if limit is not None and score > limit:
+            break
+        c = materialize(k, j, score)
+        if _redundant_after(nodes, insts, c, opts, {}):
+            if chosen is None:
+                chosen = c
+                limit = score
+        else:
+            bad += 1
+    failures.extend([FAIL_N1] * bad)
+    sol.allocs = nok - bad
+    if chosen is not None:
+        sol.best = (chosen[1], chosen[2], chosen[0], chosen[3])
+
+
+def _scalar_pairs(nodes, insts, base, targets, stats, opts, lazy, sol):
+    """The pair search in plain Python.
+
+    A secondary's new metric values depend on the primary only through
+    the memory it already reserves for that primary, so they are computed
+    once per (secondary, reservation).
+    """
+    force = opts.force
+    failures = sol.failures
+    vals = _VALUES
+    nvals = metrics.node_values
+    score = metrics.score_changes
+    cache: dict = {}
+    per_p = []
+    best = None
+    nok = 0
+    for p, secs in targets:
+        tgt_p = nodes[p]
+        err = inst_matches_policy(base, tgt_p.ipolicy, tgt_p.excl_storage)
+        if err:
+            failures.extend([err] * len(secs))
+            continue
+        ni = base.copy()
+        ni.pnode = p
+        new_p = tgt_p.add_pri(ni, force)
+        if isinstance(new_p, str):
+            failures.extend([new_p] * len(secs))
+            continue
+        ch_p = (vals(tgt_p), nvals(new_p), not tgt_p.offline)
+        s_ok = []
+        sc_ok = []
+        for s in secs:
+            tgt_s = nodes[s]
+            key = (s, tgt_s.peers.get(p, 0))
+            r = cache.get(key)
+            if r is None:
+                new_s = tgt_s.add_sec(ni, p, force)
+                r = cache[key] = new_s if isinstance(new_s, str) \
+                    else (vals(tgt_s), nvals(new_s), not tgt_s.offline)
+            if isinstance(r, str):
+                failures.append(r)
+                continue
+            s_ok.append(s)
+            sc_ok.append(score(stats, [ch_p, r]))
+        if not s_ok:
+            continue
+        nok += len(s_ok)
+        per_p.append((p, new_p, ni, s_ok, sc_ok))
+        if not opts.capacity:
+            k = len(per_p) - 1
+            for j, sc in enumerate(sc_ok):
+                if best is None or not best[0] < sc:
+                    best = (sc, k, j)
+    finish_pairs(nodes, insts, per_p, best, nok, opts, lazy, sol)

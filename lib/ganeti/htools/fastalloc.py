@@ -240,48 +240,4 @@ def try_pairs(nodes: list, insts: list, base, targets, stats, opts, lazy, sol) -
             if best is None or not best[0] < mn:
                 best = (float(mn), len(per_p) - 1, j)
 
-    def materialize(k: int, j: int, score: float):
-        p, new_p, ni, s_ok, _ = per_p[k]
-        s = int(s_ok[j])
-        si = ni.copy()
-        si.snode = s
-        new_s = nodes[s].add_sec(si, p, force)
-        return (score, [(p, nodes[p], new_p), (s, nodes[s], new_s)], [p, s], si)
-
-    if not opts.capacity:
-        sol.allocs = nok
-        if best is not None:
-            c = materialize(best[1], best[2], best[0])
-            sol.best = (c[1], c[2], c[0], c[3])
-        return
-    if not lazy:
-        cands = [
-            materialize(k, j, float(sc))
-            for k, (_, _, _, _, scs) in enumerate(per_p)
-            for j, sc in enumerate(scs)
-        ]
-        alloc._select(sol, cands, nodes, insts, opts, False)
-        return
-    # lazy: check the best candidates first (later ones first on ties)
-    order = []
-    for k, (_, _, _, _, scs) in enumerate(per_p):
-        for j in range(len(scs)):
-            order.append((float(scs[j]), -len(order), k, j))
-    order.sort()
-    bad = 0
-    limit = None
-    chosen = None
-    for score, _, k, j in order:
-        if limit is not None and score > limit:
-            break
-        c = materialize(k, j, score)
-        if alloc._redundant_after(nodes, insts, c, opts, {}):
-            if chosen is None:
-                chosen = c
-                limit = score
-        else:
-            bad += 1
-    failures.extend([alloc.FAIL_N1] * bad)
-    sol.allocs = nok - bad
-    if chosen is not None:
-        sol.best = (chosen[1], chosen[2], chosen[0], chosen[3])
+    alloc.finish_pairs(nodes, insts, per_p, best, nok, opts, lazy, sol)
