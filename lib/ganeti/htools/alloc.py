@@ -318,10 +318,7 @@ def fail_summary(failures: list) -> str:
 
 def collapse_failures(failures: list) -> list:
     """(mode, count) for every failure mode, in the reference order."""
-    counts = {}
-    for f in failures:
-        counts[f] = counts.get(f, 0) + 1
-    return [(m, counts.get(m, 0)) for m in FAIL_MODES]
+    return [(m, failures.count(m)) for m in FAIL_MODES]
 
 
 def group_nodes(cd, gdx: int) -> list:
