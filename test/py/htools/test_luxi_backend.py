@@ -76,12 +76,16 @@ class ClusterMaster(FakeMaster):
         return self.cinfo
 
 
+served_master: list = []
+
+
 @pytest.fixture
 def served(tmp_path):
     data = gen_cluster(str(tmp_path / "c.data"), 20, 120)
     old = pathutils.get_root() if hasattr(pathutils, "get_root") else None
     pathutils.set_root(str(tmp_path / "root"))
     master = ClusterMaster(_rows(data)).start()
+    served_master[:] = [master]
     try:
         yield data, pathutils.MASTER_SOCKET
     finally:
@@ -109,4 +113,30 @@ def test_luxi_unreachable(tmp_path):
     assert rc == 1
     assert err.startswith("Error: failed to load data, aborting: Error while"
                           " loading data from luxi:")
+    assert "Traceback" not in err
+
+
+def test_hbal_exec_submits_jobsets(served):
+    data, sock = served
+    master = served_master[0]
+    rc, out, err = _run("hbal", ["-L" + sock, "-l", "3", "-X", "-C"])
+    assert rc == 0, err
+    subs = [a for m, a in master.requests if m == "SubmitManyJobs"]
+    assert subs, master.methods()
+    assert "Executing jobset for instances" in out
+    assert "Got job IDs" in out
+    # the same moves as the command list
+    submitted = [op for js in subs for job in js[0] for op in job]
+    reps = [op["remote_node"] for op in submitted
+            if op["OP_ID"] == "OP_INSTANCE_REPLACE_DISKS"]
+    for node in reps:
+        assert "replace-disks -n %s " % node in out
+    assert all(op["OP_ID"] in ("OP_INSTANCE_MIGRATE",
+                               "OP_INSTANCE_REPLACE_DISKS")
+               for op in submitted)
+
+
+def test_hbal_exec_needs_luxi(tmp_path):
+    data = gen_cluster(str(tmp_path / "c.data"), 8, 4)
+    rc, out, err = _run("hbal", ["-t", data, "-X"])
     assert "Traceback" not in err
