@@ -30,10 +30,12 @@ def move_opcodes(move: tuple, iname: str, names: list, opts: dict) -> list:
         ops = [op]
     else:
         rep = alloc._replace_op(iname, names[move[1]])
-        ops = {balance.REPLACE_SECONDARY: [rep],
-               balance.REPLACE_AND_FAILOVER: [rep, mig],
-               balance.REPLACE_PRIMARY: [mig, rep, dict(mig)],
-               balance.FAILOVER_AND_REPLACE: [mig, rep]}[kind]
+        ops = {
+            balance.REPLACE_SECONDARY: [rep],
+            balance.REPLACE_AND_FAILOVER: [rep, mig],
+            balance.REPLACE_PRIMARY: [mig, rep, dict(mig)],
+            balance.FAILOVER_AND_REPLACE: [mig, rep],
+        }[kind]
     out = []
     for op in ops:
         op = dict(op)
@@ -46,8 +48,11 @@ def move_opcodes(move: tuple, iname: str, names: list, opts: dict) -> list:
 
 
 def _priority(name: str) -> int:
-    return {"low": constants.OP_PRIO_LOW, "normal": constants.OP_PRIO_NORMAL,
-            "high": constants.OP_PRIO_HIGH}.get(name, constants.OP_PRIO_NORMAL)
+    return {
+        "low": constants.OP_PRIO_LOW,
+        "normal": constants.OP_PRIO_NORMAL,
+        "high": constants.OP_PRIO_HIGH,
+    }.get(name, constants.OP_PRIO_NORMAL)
 
 
 def _wait(client, job_id: int) -> str:
@@ -73,8 +78,7 @@ def execute(opts: dict, cd, jobsets: list) -> int:
         return EXIT_SUCCESS
     if not opts.get("luxi_given"):
         sys.stdout.flush()
-        sys.stderr.write("Error: hbal: Execution of commands possible only"
-                         " on LUXI\n")
+        sys.stderr.write("Error: hbal: Execution of commands possible only on LUXI\n")
         return EXIT_FAILURE
     address = opts.get("luxi") or pathutils.MASTER_SOCKET
     by_alias = {i.alias: i.name for i in cd.instances}
@@ -87,27 +91,30 @@ def execute(opts: dict, cd, jobsets: list) -> int:
         try:
             for js in jobsets:
                 inames = [by_alias.get(m[0], m[0]) for m in js]
-                out.write("Executing jobset for instances %s\n"
-                          % ", ".join(inames))
+                out.write("Executing jobset for instances %s\n" % ", ".join(inames))
                 out.flush()
-                jobs = [move_opcodes(m[1], iname, names, opts)
-                        for m, iname in zip(js, inames)]
+                jobs = [move_opcodes(m[1], iname, names, opts) for m, iname in zip(js, inames)]
                 res = client.SubmitManyJobs(jobs)
                 bad = [r[1] for r in res if not r[0]]
                 if bad:
-                    sys.stderr.write("Cannot compute job status, aborting:"
-                                     " %s\n" % "; ".join(map(str, bad)))
+                    sys.stderr.write(
+                        "Cannot compute job status, aborting: %s\n" % "; ".join(map(str, bad))
+                    )
                     return EXIT_FAILURE
                 jids = [r[1] for r in res]
                 out.write("Got job IDs %s\n" % ", ".join(map(str, jids)))
                 out.flush()
-                failed = [(j, st) for j in jids
-                          for st in [_wait(client, j)]
-                          if st != constants.JOB_STATUS_SUCCESS]
+                failed = [
+                    (j, st)
+                    for j in jids
+                    for st in [_wait(client, j)]
+                    if st != constants.JOB_STATUS_SUCCESS
+                ]
                 if failed:
-                    sys.stderr.write("Not all jobs completed successfully:"
-                                     " %s\n" % ", ".join(
-                                         "job %s: %s" % f for f in failed))
+                    sys.stderr.write(
+                        "Not all jobs completed successfully:"
+                        " %s\n" % ", ".join("job %s: %s" % f for f in failed)
+                    )
                     sys.stderr.write("Aborting.\n")
                     return EXIT_FAILURE
         finally:

@@ -485,8 +485,8 @@ def show_targets(targets, base: int) -> str:
     """The allocation targets as the reference's debug output shows them."""
     if targets and isinstance(targets[0], tuple):
         return "Right [%s]" % ",".join(
-            "(%d,[%s])" % (p + base, ",".join("%d" % (s + base) for s in ss))
-            for p, ss in targets)
+            "(%d,[%s])" % (p + base, ",".join("%d" % (s + base) for s in ss)) for p, ss in targets
+        )
     return "Left [%s]" % ",".join("%d" % (p + base) for p in targets)
 
 
@@ -677,8 +677,7 @@ def main(argv=None) -> None:
         )
     if verbose > 3:
         sys.stdout.flush()
-        sys.stderr.write("Allocatable nodes: %s\n"
-                         % show_targets(targets, cd.index_base))
+        sys.stderr.write("Allocatable nodes: %s\n" % show_targets(targets, cd.index_base))
     al = Allocator(targets, aopts)
     limit = opts.get("max_length")
     if limit is not None and limit < 0:
@@ -751,9 +750,10 @@ def main(argv=None) -> None:
         ninst = len(insts)
         if ninst + allocs != fin_cs.ninst:
             out.flush()
-            sys.stderr.write("Error: internal inconsistency, allocated (%d)"
-                             " != counted (%d)\n\n" % (ninst + allocs,
-                                                       fin_cs.ninst))
+            sys.stderr.write(
+                "Error: internal inconsistency, allocated (%d)"
+                " != counted (%d)\n\n" % (ninst + allocs, fin_cs.ninst)
+            )
             sys.exit(EXIT_FAILURE)
         print_keys(out, print_stats("FIN", fin_cs))
         print_keys(

@@ -38,14 +38,18 @@ def test_hail_large(big_clusters, size, req):
 
 @requires_haskell
 def test_hspace_large(big_clusters):
-    compare("hspace", ["-t", big_clusters["c500"], "--no-capacity-checks",
-                       "-l", "2", "--machine-readable"], big_clusters["dir"])
+    compare(
+        "hspace",
+        ["-t", big_clusters["c500"], "--no-capacity-checks", "-l", "2", "--machine-readable"],
+        big_clusters["dir"],
+    )
 
 
 @pytest.mark.parametrize("name", ["c20", "c60", "c100"])
 def test_numpy_pairs_match_scalar(clusters, name):
     """The vectorised pair scorer gives the scalar path's exact answers."""
     from ganeti.htools import alloc, iallocator, loader
+
     path = os.path.join(clusters["dir"], "%s-alloc-drbd.json" % name)
     with open(path) as fh:
         text = fh.read()
@@ -63,10 +67,10 @@ def test_numpy_pairs_match_scalar(clusters, name):
             for g in cd.groups:
                 ids = [n.idx for n in cd.nodes if n.group == g.idx]
                 targets = alloc.gen_alloc_nodes(cd.nodes, ids, 2)
-                sol = alloc.try_alloc(cd.nodes, cd.instances, inst, targets,
-                                      alloc.AllocOptions(capacity=False))
-                out.append((sorted(sol.failures), sol.allocs,
-                            sol.best[1], repr(sol.best[2])))
+                sol = alloc.try_alloc(
+                    cd.nodes, cd.instances, inst, targets, alloc.AllocOptions(capacity=False)
+                )
+                out.append((sorted(sol.failures), sol.allocs, sol.best[1], repr(sol.best[2])))
         finally:
             alloc._FAST, alloc._FAST_MIN_PAIRS = old
         results.append(out)
