@@ -447,7 +447,7 @@ def load_cluster(opts: dict):
     try:
         if opts.get("master"):
             from ganeti.htools import rapi_backend
-            cd = rapi_backend.load(opts["master"])
+            cd = rapi_backend.load(opts["master"], opts.get("static_kvm"))
         elif opts.get("luxi_given"):
             from ganeti.htools import luxi_backend
             cd = luxi_backend.load(opts.get("luxi"))
