@@ -1,0 +1,657 @@
+"""hroller: the rolling-maintenance reboot scheduler.
+
+Owns hroller's flow and its scheduling rules: the node graph (DRBD primary
+and secondary are neighbours; online, two primaries sharing a secondary
+too), the three colouring heuristics (largest first, Dsatur, Dcolor) and
+the choice among them, the split of each colour class into reboot groups
+that can be emptied (non-redundant instances moved away, and with
+--full-evacuation DRBD instances failed over and their secondaries
+replaced), the group order (largest first, the master node last) and the
+printed plan.
+
+It never changes the cluster: moves are simulated on copies of the nodes
+(``model.Node`` operations return new nodes), and every reboot group is
+planned from the state it starts with, as the reference assumes that the
+instances return to their nodes after each group.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sys
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ganeti.htools import balance, cli, loader
+from ganeti.htools.cli import EXIT_FAILURE, EXIT_SUCCESS
+from ganeti.htools.model import DT_DRBD
+
+# hroller's --force has a short form and its own help text; the shared
+# table's "force" entry has neither, so hroller registers its own row
+FORCE_KEY = "force_hroller"
+cli.OPTIONS.setdefault(
+    FORCE_KEY,
+    cli.Opt(
+        FORCE_KEY,
+        "f",
+        "force",
+        cli.NONE,
+        "",
+        "force the execution of this program, even if warnings would otherwise prevent it",
+    ),
+)
+
+KEYS = [
+    "luxi",
+    "master",
+    "data_file",
+    "ialloc_src",
+    "offline",
+    "offline_maintenance",
+    "verbose",
+    "quiet",
+    "no_headers",
+    "node_tags",
+    "save",
+    "group",
+    "print_moves",
+    "full_evacuation",
+    "skip_non_redundant",
+    "ignore_non_redundant",
+    FORCE_KEY,
+    "one_step_only",
+    "static_kvm",
+    "version",
+    "help",
+    "help_completion",
+]
+
+NO_MASTER = "No master node found (maybe not supported by backend)."
+ERR_NON_REDUNDANT = "Not enough capacity to move non-redundant instances"
+ERR_MIGRATE = "Failed to migrate instances off nodes"
+ERR_SECONDARIES = "Not enough capacity to move secondaries"
+
+
+class PlanError(Exception):
+    """A reboot plan cannot be made; the message is the reference's."""
+
+
+# ---------------------------------------------------------------------------
+# the node graph
+
+
+@dataclass
+class Graph:
+    """Vertices ``lo .. lo + len(adj) - 1`` (node indices) and, per vertex,
+    its neighbours (a multigraph with self-loops, in the reference's
+    order: the most recently added neighbour first)."""
+
+    lo: int
+    adj: list
+
+    def show(self) -> str:
+        """The graph as the reference prints it (Haskell's ``show``)."""
+        hi = self.lo + len(self.adj) - 1
+        cells = ",".join(
+            "(%d,[%s])" % (self.lo + k, ",".join(map(str, a))) for k, a in enumerate(self.adj)
+        )
+        return "array (%d,%d) [%s]" % (self.lo, hi, cells)
+
+
+def is_redundant(inst) -> bool:
+    """DRBD instances survive a node reboot by migrating to their secondary;
+    every other instance has to be moved away first."""
+    return inst.disk_template == DT_DRBD and inst.snode >= 0
+
+
+def build_graph(instances: list, sel: list, offline_maint: bool) -> Graph:
+    """The node graph over the selected nodes ``sel`` (ascending indices).
+
+    One edge per DRBD instance between its primary and its secondary (both
+    selected); unless ``offline_maint``, also an edge between any two
+    selected primaries (a node with itself included) of instances sharing
+    a secondary (selected or not), when the two are not neighbours yet.
+    The vertex range spans ``min(sel) .. max(sel)``: unselected nodes
+    inside it are isolated vertices.
+    """
+    if not sel:
+        raise PlanError("Cannot create node graph")
+    lo = sel[0]
+    inset = set(sel)
+    adj: list = [[] for _ in range(sel[-1] - lo + 1)]
+    by_sec: dict = {}
+    for inst in instances:
+        if not is_redundant(inst):
+            continue
+        p, s = inst.pnode, inst.snode
+        if p not in inset:
+            continue
+        if s in inset:
+            adj[p - lo].append(s)
+            adj[s - lo].append(p)
+        by_sec.setdefault(s, []).append(p)
+    if not offline_maint:
+        have = [set(a) for a in adj]
+        for s in sorted(by_sec):
+            prims = list(dict.fromkeys(reversed(by_sec[s])))
+            for a in prims:
+                ha = have[a - lo]
+                aa = adj[a - lo]
+                for b in prims:
+                    if b not in ha:
+                        ha.add(b)
+                        aa.append(b)
+    for a in adj:
+        a.reverse()
+    return Graph(lo, adj)
+
+
+# ---------------------------------------------------------------------------
+# colourings: each returns the colour of every vertex (list, by position)
+
+
+def _first_free(used: set) -> int:
+    c = 0
+    while c in used:
+        c += 1
+    return c
+
+
+def color_lf(g: Graph) -> list:
+    """Largest first: greedy colouring by descending degree (counting every
+    neighbour entry), higher vertex first among equal degrees."""
+    adj = g.adj
+    n = len(adj)
+    order = sorted(range(n), key=lambda v: (-len(adj[v]), -v))
+    col = [-1] * n
+    lo = g.lo
+    for v in order:
+        used = {col[u - lo] for u in adj[v]}
+        col[v] = _first_free(used)
+    return col
+
+
+def _color_by_key(g: Graph, saturation: bool) -> list:
+    """Dsatur (``saturation``: most distinct neighbour colours first) or
+    Dcolor (most coloured neighbour entries first); then higher degree,
+    then higher vertex."""
+    adj = g.adj
+    lo = g.lo
+    n = len(adj)
+    col = [-1] * n
+    seen: list = [set() for _ in range(n)]
+    score = [0] * n
+    deg = [len(a) for a in adj]
+    heap = [(0, -deg[v], -v) for v in range(n)]
+    heapq.heapify(heap)
+    done = 0
+    while done < n:
+        negs, _, negv = heapq.heappop(heap)
+        v = -negv
+        if col[v] >= 0 or -negs != score[v]:
+            continue
+        c = _first_free(seen[v])
+        col[v] = c
+        done += 1
+        for u in adj[v]:
+            k = u - lo
+            if col[k] >= 0:
+                continue
+            if saturation:
+                if c in seen[k]:
+                    continue
+                seen[k].add(c)
+            else:
+                seen[k].add(c)
+            score[k] += 1
+            heapq.heappush(heap, (-score[k], -deg[k], -k))
+    return col
+
+
+def color_dsatur(g: Graph) -> list:
+    return _color_by_key(g, True)
+
+
+def color_dcolor(g: Graph) -> list:
+    return _color_by_key(g, False)
+
+
+# the order in which ties are resolved (the first smallest colouring wins)
+HEURISTICS = (("LF", color_lf), ("Dsatur", color_dsatur), ("Dcolor", color_dcolor))
+
+
+def color_classes(g: Graph, col: list) -> list:
+    """Node indices per colour (colour order), ascending inside a class."""
+    ncol = max(col) + 1 if col else 0
+    out: list = [[] for _ in range(ncol)]
+    for k, c in enumerate(col):
+        out[c].append(g.lo + k)
+    return out
+
+
+def colorings(g: Graph) -> list:
+    """[(name, classes)] for every heuristic, in tie-resolution order."""
+    return [(name, color_classes(g, fn(g))) for name, fn in HEURISTICS]
+
+
+def best_coloring(results: list) -> list:
+    best = results[0][1]
+    for _, cls in results[1:]:
+        if len(cls) < len(best):
+            best = cls
+    return best
+
+
+def coloring_summary(results: list) -> str:
+    """The verbose comparison line, e.g. ``Dcolor: 3 (2,2,1) TIE ...``."""
+    items = sorted(((len(cls), name, cls) for name, cls in results), key=lambda x: (x[0], x[1]))
+    parts = []
+    for k, (num, name, cls) in enumerate(items):
+        if k:
+            parts.append("TIE" if num == items[k - 1][0] else "LOOSE")
+        parts.append("%s: %d (%s)" % (name, num, ",".join(str(len(c)) for c in cls)))
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# emptying nodes: greedy split of a colour class into reboot groups
+
+
+def _fits_pri(node, inst) -> bool:
+    """Would ``node.add_pri(inst, force=True)`` succeed (its hard limits)?"""
+    if inst.forthcoming:
+        return True
+    mem = node.i_mem + inst.mem if inst.uses_memory() else node.i_mem
+    if int(node.t_mem) - node.n_mem - mem - max(0, node.x_mem) <= 0:
+        return False
+    if inst.uses_local_storage():
+        if node.f_dsk - inst.dsk <= 0:
+            return False
+        if node.excl_storage:
+            sp = inst.total_spindles
+            if sp is None or node.f_spindles - sp < 0:
+                return False
+    return True
+
+
+@dataclass
+class _Step:
+    inst: int
+    changes: list  # [(node idx, old node, new node)]
+    target: int
+    placed: tuple  # (primary, secondary) after the step
+
+
+@dataclass
+class _Emptier:
+    """Empties a growing set of nodes, keeping the steps so that a node
+    added to the set only replays the steps from the first one that used
+    it as a target."""
+
+    nodes: list  # current node objects (changed in place)
+    insts: list  # current instances (changed in place)
+    targets_of: dict  # node group -> online node indices, ascending
+    work_of: object  # node idx -> instance indices to move, in order
+    step_fn: object  # (emptier, inst idx) -> _Step or None
+    members: list = field(default_factory=list)
+    member_set: set = field(default_factory=set)
+    steps: list = field(default_factory=list)
+
+    def _apply(self, step: _Step) -> None:
+        for k, _, new in step.changes:
+            self.nodes[k] = new
+
+    def _undo(self, step: _Step, old_inst) -> None:
+        for k, old, _ in reversed(step.changes):
+            self.nodes[k] = old
+        self.insts[step.inst] = old_inst
+
+    def _run(self, work: list) -> Optional[list]:
+        """Runs ``work`` (instance indices); the new steps, or None after
+        undoing them when one instance cannot be placed."""
+        done = []
+        for idx in work:
+            old_inst = self.insts[idx]
+            st = self.step_fn(self, idx)
+            if st is None:
+                for s2, oi in reversed(done):
+                    self._undo(s2, oi)
+                return None
+            done.append((st, old_inst))
+        return done
+
+    def try_add(self, node: int) -> bool:
+        """Adds ``node`` to the set when all the set can still be emptied."""
+        first = None
+        for k, (st, _) in enumerate(self.steps):
+            if st.target == node:
+                first = k
+                break
+        tail = []
+        if first is not None:
+            tail = self.steps[first:]
+            for st, oi in reversed(tail):
+                self._undo(st, oi)
+            del self.steps[first:]
+        self.member_set.add(node)
+        work = [st.inst for st, _ in tail] + list(self.work_of(self, node))
+        done = self._run(work)
+        if done is None:
+            self.member_set.discard(node)
+            for st, _ in tail:
+                self._apply(st)
+                self.insts[st.inst] = _placed(self.insts[st.inst], st)
+            self.steps.extend(tail)
+            return False
+        self.members.append(node)
+        self.steps.extend(done)
+        return True
+
+    def moves(self) -> dict:
+        """{instance index: (primary, secondary)} after the moves."""
+        return {st.inst: st.placed for st, _ in self.steps}
+
+
+def _placed(inst, st: _Step):
+    ni = inst.copy()
+    ni.pnode, ni.snode = st.placed
+    return ni
+
+
+def _targets(em: _Emptier, group: int, exclude: int = -1):
+    for t in em.targets_of.get(group, ()):
+        if t not in em.member_set and t != exclude:
+            yield t
+
+
+def _move_non_redundant(em: _Emptier, idx: int) -> Optional[_Step]:
+    inst = em.insts[idx]
+    src = inst.pnode
+    snode = em.nodes[src]
+    for t in _targets(em, snode.group):
+        tnode = em.nodes[t]
+        if not _fits_pri(tnode, inst):
+            continue
+        new_t = tnode.add_pri(inst, True)
+        if isinstance(new_t, str):
+            continue
+        new_s = snode.remove_pri(inst)
+        st = _Step(idx, [(src, snode, new_s), (t, tnode, new_t)], t, (t, -1))
+        em.insts[idx] = _placed(inst, st)
+        em.nodes[src] = new_s
+        em.nodes[t] = new_t
+        return st
+    return None
+
+
+def _replace_secondary(em: _Emptier, idx: int) -> Optional[_Step]:
+    inst = em.insts[idx]
+    sdx = inst.snode
+    for t in _targets(em, em.nodes[sdx].group, inst.pnode):
+        tnode = em.nodes[t]
+        if inst.uses_local_storage() and tnode.f_dsk - inst.dsk <= 0:
+            continue
+        res = balance.apply_move(em.nodes, inst, (balance.REPLACE_SECONDARY, t), True)
+        if isinstance(res, str):
+            continue
+        changes, ni, pdx, new_sdx = res
+        st = _Step(idx, [(k, old, new) for k, old, new in changes], t, (pdx, new_sdx))
+        for k, _, new in changes:
+            em.nodes[k] = new
+        em.insts[idx] = ni
+        return st
+    return None
+
+
+def _greedy_split(members: list, make, error: str) -> list:
+    """Splits ``members`` into groups: each starts with the first node left
+    and takes every further node (in order) with which it can still be
+    emptied.  Returns [(nodes, emptier)]."""
+    out = []
+    left = list(members)
+    while left:
+        em = make()
+        if not em.try_add(left[0]):
+            raise PlanError(error)
+        for n in left[1:]:
+            em.try_add(n)
+        out.append((em.members, em))
+        taken = em.member_set
+        left = [n for n in left if n not in taken]
+    return out
+
+
+@dataclass
+class RebootGroup:
+    nodes: list
+    moves: dict  # instance index -> (primary, secondary)
+
+
+class Planner:
+    """Splits colour classes into reboot groups for one cluster state."""
+
+    def __init__(self, cd, ignore_non_redundant: bool, full_evac: bool):
+        self.cd = cd
+        self.ignore_nr = ignore_non_redundant
+        self.full_evac = full_evac
+        targets: dict = {}
+        for n in cd.nodes:
+            if not n.offline:
+                targets.setdefault(n.group, []).append(n.idx)
+        self.targets_of = targets
+        pri_nr: dict = {}
+        pri_drbd: dict = {}
+        for inst in cd.instances:
+            if is_redundant(inst):
+                pri_drbd.setdefault(inst.pnode, []).append(inst.idx)
+            else:
+                pri_nr.setdefault(inst.pnode, []).append(inst.idx)
+        self.pri_nr = pri_nr
+        self.pri_drbd = pri_drbd
+
+    def _emptier(self, nodes: list, insts: list, work_of, step_fn):
+        return _Emptier(list(nodes), list(insts), self.targets_of, work_of, step_fn)
+
+    def plan(self, classes: list) -> list:
+        """Reboot groups, class by class, in the order found."""
+        cd = self.cd
+        stage1 = []
+        for members in classes:
+            if self.ignore_nr:
+                stage1.append((members, cd.nodes, cd.instances, {}))
+                continue
+            parts = _greedy_split(
+                members,
+                lambda: self._emptier(
+                    cd.nodes,
+                    cd.instances,
+                    lambda em, n: self.pri_nr.get(n, ()),
+                    _move_non_redundant,
+                ),
+                ERR_NON_REDUNDANT,
+            )
+            for grp, em in parts:
+                stage1.append((grp, em.nodes, em.insts, em.moves()))
+        if not self.full_evac:
+            return [RebootGroup(g, mv) for g, _, _, mv in stage1]
+        out = []
+        for grp, nodes, insts, mv in stage1:
+            out.extend(self._evacuate(grp, nodes, insts, mv))
+        return out
+
+    def _evacuate(self, grp: list, nodes: list, insts: list, nr_moves: dict) -> list:
+        """Fails over the DRBD instances of ``grp``, then splits it so that
+        every secondary on a group's nodes can be replaced."""
+        nodes = list(nodes)
+        insts = list(insts)
+        migrated: dict = {}
+        for n in grp:
+            for idx in self.pri_drbd.get(n, ()):
+                inst = insts[idx]
+                res = balance.apply_move(nodes, inst, (balance.FAILOVER,), True)
+                if isinstance(res, str):
+                    raise PlanError(ERR_MIGRATE)
+                changes, ni, _, _ = res
+                for k, _, new in changes:
+                    nodes[k] = new
+                insts[idx] = ni
+                migrated[idx] = n
+        sec_of: dict = {}
+        for inst in insts:
+            if is_redundant(inst):
+                sec_of.setdefault(inst.snode, []).append(inst.idx)
+        parts = _greedy_split(
+            grp,
+            lambda: self._emptier(
+                nodes, insts, lambda em, n: sec_of.get(n, ()), _replace_secondary
+            ),
+            ERR_SECONDARIES,
+        )
+        out = []
+        for sub, em in parts:
+            mv = dict(nr_moves)
+            mv.update(em.moves())
+            out.append(RebootGroup(sub, mv))
+        return out
+
+
+def order_groups(groups: list, masters: set) -> list:
+    """Largest groups first (stable); master nodes last in their group and
+    groups holding a master after all the others."""
+    groups = sorted(groups, key=lambda g: -len(g.nodes))
+    plain, last = [], []
+    for g in groups:
+        rest = [n for n in g.nodes if n not in masters]
+        mast = [n for n in g.nodes if n in masters]
+        g2 = RebootGroup(rest + mast, g.moves)
+        (last if mast else plain).append(g2)
+    return plain + last
+
+
+# ---------------------------------------------------------------------------
+# the program
+
+
+def _apply_offline(cd, names: list) -> None:
+    """Marks the -O nodes offline (exact name, or name up to a dot)."""
+    bad = []
+    for off in names:
+        hit = None
+        for n in cd.nodes:
+            if n.name == off or n.name.startswith(off + "."):
+                hit = n
+                break
+        if hit is None:
+            bad.append(off)
+        else:
+            hit.offline = True
+    if bad:
+        cli.die("wrong node name(s) set as offline: %s\n" % ",".join(sorted(bad)))
+
+
+def _select_nodes(cd, opts: dict) -> list:
+    """The nodes to reboot (ascending indices): online nodes of the chosen
+    group, with one of the tags, without non-redundant instances."""
+    gname = opts.get("group")
+    gdx = None
+    if gname is not None:
+        for g in cd.groups:
+            if g.name == gname or g.uuid == gname:
+                gdx = g.idx
+                break
+        if gdx is None:
+            cli.die("Cannot find target group.")
+    tags = None
+    if opts.get("node_tags") is not None:
+        tags = set(cli.split_list(opts["node_tags"]))
+    skip = set()
+    if opts.get("skip_non_redundant"):
+        skip = {i.pnode for i in cd.instances if not is_redundant(i)}
+    sel = []
+    for n in cd.nodes:
+        if n.offline or (gdx is not None and n.group != gdx):
+            continue
+        if tags is not None and not tags.intersection(n.tags):
+            continue
+        if n.idx in skip:
+            continue
+        sel.append(n.idx)
+    return sel
+
+
+def _format(cd, groups: list, opts: dict) -> str:
+    nodes = cd.nodes
+    insts = cd.instances
+    lines = []
+    one = bool(opts.get("one_step_only"))
+    if not opts.get("no_headers"):
+        lines.append("'First Reboot Group'" if one else "'Node Reboot Groups'")
+    if one:
+        groups = groups[:1]
+    for g in groups:
+        names = [nodes[n].name for n in g.nodes]
+        if one:
+            lines.extend(names)
+        else:
+            lines.append(",".join(names))
+        if opts.get("print_moves"):
+            for idx in sorted(g.moves):
+                p, s = g.moves[idx]
+                text = "  %s %s" % (insts[idx].name, nodes[p].name)
+                if s >= 0:
+                    text += " " + nodes[s].name
+                lines.append(text)
+    return "".join(line + "\n" for line in lines)
+
+
+def main(argv=None) -> None:
+    opts, _ = cli.start("hroller", KEYS, argv)
+    offline = opts.get("offline", [])
+    cd = cli.load_cluster(dict(opts, offline=[]))
+    out = sys.stdout
+    verbose = opts["verbose"]
+    cli.warn_inconsistent(cd)
+    masters = {n.idx for n in cd.nodes if n.is_master}
+    if not masters:
+        if opts.get(FORCE_KEY):
+            out.flush()
+            sys.stderr.write("Warning: %s\n" % NO_MASTER)
+        else:
+            cli.die(NO_MASTER)
+    saved = loader.serialize_cluster(cd) if opts.get("save") else None
+    _apply_offline(cd, offline)
+    if saved is not None:
+        path = opts["save"] + ".original"
+        try:
+            with open(path, "w") as fh:
+                fh.write(saved + "\n")
+        except OSError as err:
+            cli.die(loader.io_error_text(err))
+        out.flush()
+        sys.stderr.write(
+            "The cluster state before hroller run has been written to file '%s'\n" % path
+        )
+    sel = _select_nodes(cd, opts)
+    try:
+        graph = build_graph(cd.instances, sel, bool(opts.get("offline_maintenance")))
+        if verbose > 2:
+            out.write("Node Graph: %s\n" % graph.show())
+        results = colorings(graph)
+        planner = Planner(
+            cd, bool(opts.get("ignore_non_redundant")), bool(opts.get("full_evacuation"))
+        )
+        groups = planner.plan(best_coloring(results))
+    except PlanError as err:
+        cli.die(str(err))
+    if verbose > 1:
+        out.write(coloring_summary(results) + "\n")
+    inset = set(sel)
+    groups = [RebootGroup([n for n in g.nodes if n in inset], g.moves) for g in groups]
+    out.write(_format(cd, order_groups(groups, masters), opts))
+    out.flush()
+    sys.exit(EXIT_SUCCESS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+    sys.exit(EXIT_FAILURE)
