@@ -494,7 +494,7 @@ def warn_inconsistent(cd) -> None:
     bad = loader.check_data(cd)
     if bad:
         sys.stderr.write("Warning: cluster has inconsistent data:\n")
-        for line in bad:
+        for line in reversed(bad):  # the reference lists them backwards
             sys.stderr.write("  - %s\n" % line)
         sys.stderr.write("\n")
 
@@ -508,12 +508,21 @@ NODE_FIELDS_DEFAULT = ["name", "tmem", "nmem", "imem", "xmem", "fmem",
                        "mload", "dload", "nload"]
 
 
+def _hf(fmt: str, x: float) -> str:
+    """A float as the reference prints it (NaN, Infinity spelled out)."""
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "Infinity" if x > 0 else "-Infinity"
+    return fmt % x
+
+
 def _node_field(n, key: str):
     """(header, value string, right aligned)."""
     if key == "name":
         return ("Name", n.alias, False)
     if key == "tmem":
-        return ("t_mem", "%d" % int(n.t_mem), True)
+        return ("t_mem", _hf("%.0f", n.t_mem), True)
     if key == "nmem":
         return ("n_mem", "%d" % n.n_mem, True)
     if key == "imem":
@@ -529,11 +538,11 @@ def _node_field(n, key: str):
     if key == "rmem":
         return ("r_mem", "%d" % n.r_mem, True)
     if key == "tdsk":
-        return ("t_dsk", "%d" % (int(n.t_dsk) // 1024), True)
+        return ("t_dsk", _hf("%.0f", n.t_dsk / 1024), True)
     if key == "fdsk":
         return ("f_dsk", "%d" % (n.f_dsk // 1024), True)
     if key == "tcpu":
-        return ("pcpu", "%d" % int(n.t_cpu), True)
+        return ("pcpu", _hf("%.0f", n.t_cpu), True)
     if key == "ucpu":
         return ("vcpu", "%d" % n.u_cpu, True)
     if key == "pcnt":
@@ -541,11 +550,11 @@ def _node_field(n, key: str):
     if key == "scnt":
         return ("scnt", "%d" % len(n.slist), True)
     if key == "pfmem":
-        return ("p_fmem", "%.4f" % n.p_mem, True)
+        return ("p_fmem", _hf("%.4f", n.p_mem), True)
     if key == "pfdsk":
-        return ("p_fdsk", "%.4f" % n.p_dsk, True)
+        return ("p_fdsk", _hf("%.4f", n.p_dsk), True)
     if key == "rcpu":
-        return ("r_cpu", "%.2f" % n.p_cpu, True)
+        return ("r_cpu", _hf("%.2f", n.p_cpu), True)
     if key == "cload":
         return ("lCpu", "%.3f" % n.util_load[0], True)
     if key == "mload":
