@@ -107,6 +107,73 @@ def hs_show(text: str) -> str:
     return "".join(out)
 
 
+def hs_show_double(x: float) -> str:
+    """A Double as Haskell's ``show`` renders it."""
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "-0.0" if str(x).startswith("-") else "0.0"
+    sign = "-" if x < 0 else ""
+    digits, exp = _float_digits(abs(x))
+    if 0.1 <= abs(x) < 10**7:
+        if exp <= 0:
+            return "%s0.%s%s" % (sign, "0" * -exp, digits)
+        if exp >= len(digits):
+            return "%s%s%s.0" % (sign, digits, "0" * (exp - len(digits)))
+        return "%s%s.%s" % (sign, digits[:exp], digits[exp:])
+    rest = digits[1:] or "0"
+    return "%s%s.%se%d" % (sign, digits[0], rest, exp - 1)
+
+
+def _float_digits(x: float):
+    """Shortest decimal digits and exponent e with x = 0.DIGITS * 10**e."""
+    from decimal import Decimal
+
+    sign, dig, e = Decimal(repr(x)).normalize().as_tuple()
+    digits = "".join(str(d) for d in dig)
+    return digits, len(digits) + e
+
+
+def pp_json(v) -> str:
+    """A JSON value as the reference's pretty printer shows it (one line)."""
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, (float, Fraction)):
+        f = Fraction(v)
+        if f.denominator == 1:
+            return str(f.numerator)
+        return hs_show_double(float(f))
+    if isinstance(v, str):
+        return _pp_string(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(pp_json(x) for x in v) + "]"
+    return "{" + ", ".join("%s: %s" % (_pp_string(k), pp_json(x)) for k, x in v.items()) + "}"
+
+
+def _pp_string(s: str) -> str:
+    out = ['"']
+    for c in s:
+        o = ord(c)
+        if c == "\\":
+            out.append("\\\\")
+        elif c == '"':
+            out.append('\\"')
+        elif o < 32 or 127 <= o < 160:
+            out.append("\\u%04x" % o)
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
 def _show_keys(keys) -> str:
     return "[" + ",".join(hs_show(k) for k in keys) + "]"
 
@@ -334,6 +401,14 @@ def _show_char(c: str) -> str:
     return "'" + hs_show(c)[1:-1] + "'"
 
 
+def _first_wins(pairs: list) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k not in out:
+            out[k] = v
+    return out
+
+
 def _reject_constant(name: str):
     raise ValueError(name)
 
@@ -346,7 +421,12 @@ def decode_json(text: str) -> Any:
     """
     if text[:1] in ("[", "{"):
         try:
-            return json.loads(text, parse_float=Fraction, parse_constant=_reject_constant)
+            return json.loads(
+                text,
+                parse_float=Fraction,
+                parse_constant=_reject_constant,
+                object_pairs_hook=_first_wins,
+            )
         except (ValueError, RecursionError):
             pass
     return _TextJson(text).top()
@@ -367,6 +447,11 @@ def _is_num(v) -> bool:
 def r_str(v) -> str:
     if isinstance(v, str):
         return v
+    if isinstance(v, list):  # a string may come as an array of characters
+        for c in v:
+            if not isinstance(c, str) or len(c) != 1:
+                raise _Bad("Unable to read Char")
+        return "".join(v)
     raise _Bad("Unable to read String")
 
 
@@ -412,8 +497,10 @@ def r_maybe(elem: Callable) -> Callable:
 
 def r_enum(type_name: str, values) -> Callable:
     def read(v):
-        if not isinstance(v, str):
-            raise _Bad("Can't parse value for '%s': Unable to read String" % type_name)
+        try:
+            v = r_str(v)
+        except _Bad as err:
+            raise _Bad("Can't parse value for '%s': %s" % (type_name, err)) from None
         if v not in values:
             raise _Bad("Invalid string value for type %s: %s" % (type_name, hs_show(v)))
         return v
@@ -586,6 +673,22 @@ def _read_node_name(v) -> str:
     raise _Bad("Wrong JSON type")
 
 
+def _read_spindles(v) -> list:
+    """The per-disk spindles (a list of optional numbers)."""
+    if not isinstance(v, list):
+        raise _Bad("Expecting array, got '%s'" % pp_json(v))
+    out = []
+    for x in v:
+        if x is None:
+            out.append(None)
+            continue
+        try:
+            out.append(r_int(x))
+        except _Bad as err:
+            raise _Bad("Cannot convert value '%s', error: %s" % (pp_json(x), err)) from None
+    return out
+
+
 def _parse_instance(a: dict, nidx: dict) -> Instance:
     name = within("Parsing new instance", need, a, "name", r_str)
     desc = "Instance '%s', error while parsing data" % name
@@ -595,7 +698,9 @@ def _parse_instance(a: dict, nidx: dict) -> Instance:
 
     disk = ex(a, "disk_usage", r_int)
     sizes = ex(a, "disk.sizes", r_list(r_int))
-    spindles = ex(a, "disk.spindles", r_list(r_maybe(r_int)))
+    if "disk.spindles" not in a:
+        raise _Bad("%s: %s" % (desc, _missing(a, "disk.spindles")))
+    spindles = within(desc, _read_spindles, a["disk.spindles"])
     be = ex(a, "beparams", r_obj)
     oram = ex(a, "oper_ram", r_any)
     if _is_num(oram):
@@ -624,7 +729,9 @@ def _parse_instance(a: dict, nidx: dict) -> Instance:
     auto_balance = ex(be, "auto_balance", r_bool)
     tmpl = ex(a, "disk_template", r_enum("DiskTemplate", _DISK_TEMPLATES))
     su = ex(be, "spindle_use", r_int)
-    forthcoming = within(desc, opt, a, "forthcoming", r_bool, False)
+    forthcoming = a.get("forthcoming", False)
+    if not isinstance(forthcoming, bool):
+        forthcoming = False
     inst = Instance(
         name, mem, disk, vcpus, status, tags, auto_balance, nidx[pnode], sdx, tmpl, su, forthcoming
     )
@@ -679,14 +786,14 @@ def parse_data(bodies: list) -> ClusterData:
         for a in _objects(RESOURCES[0][3], body(0)):
             g = _parse_group(a)
             g.idx = len(groups)
-            guuid.setdefault(g.uuid, g.idx)
+            guuid[g.uuid] = g.idx
             groups.append(g)
         nodes = []
         nidx = {}
         for a in _objects(RESOURCES[1][3], body(1)):
             n = _parse_node(a, guuid)
             n.idx = len(nodes)
-            nidx.setdefault(n.name, n.idx)
+            nidx[n.name] = n.idx
             nodes.append(n)
         instances = []
         for a in _objects(RESOURCES[2][3], body(2)):
