@@ -13,14 +13,14 @@ import sys
 import time
 
 from ganeti import constants, errors, luxi, pathutils
-from ganeti.htools import alloc, balance
+from ganeti.htools import balance, evacuate
 from ganeti.htools.cli import EXIT_FAILURE, EXIT_SUCCESS
 
 
 def move_opcodes(move: tuple, iname: str, names: list, opts: dict) -> list:
     """The opcodes of one hbal move, in execution order."""
     kind = move[0]
-    mig = alloc._migrate_op(iname)
+    mig = evacuate._migrate_op(iname)
     ops = []
     if kind == balance.FAILOVER:
         ops = [mig]
@@ -29,7 +29,7 @@ def move_opcodes(move: tuple, iname: str, names: list, opts: dict) -> list:
         op["target_node"] = names[move[1]]
         ops = [op]
     else:
-        rep = alloc._replace_op(iname, names[move[1]])
+        rep = evacuate._replace_op(iname, names[move[1]])
         ops = {
             balance.REPLACE_SECONDARY: [rep],
             balance.REPLACE_AND_FAILOVER: [rep, mig],

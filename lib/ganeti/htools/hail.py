@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from ganeti.htools import alloc, cli, iallocator, loader
+from ganeti.htools import alloc, cli, evacuate, iallocator, loader
 from ganeti.htools.cli import EXIT_FAILURE, EXIT_SUCCESS
 
 KEYS = ["print_nodes", "save", "data_file", "verbose", "quiet",
@@ -76,7 +76,7 @@ def process(cd, req, opts: alloc.AllocOptions = None) -> str:
         byname = {n.name: n.idx for n in nodes}
         exclude = [byname[x] for x in raw.get("relocate_from", [])
                    if x in byname]
-        best, failures = alloc.relocate(cd, raw["name"], exclude)
+        best, failures = evacuate.relocate(cd, raw["name"], exclude)
         if best is None:
             return _answer(False, "Request failed: No valid allocation"
                            " solutions, failure reasons: %s"
@@ -86,14 +86,14 @@ def process(cd, req, opts: alloc.AllocOptions = None) -> str:
                        [nodes[x].name for x in best[1]])
     if kind == "node-evacuate":
         raw = req.raw
-        moved, failed, jobs, _ = alloc.node_evacuate(
+        moved, failed, jobs, _ = evacuate.node_evacuate(
             cd, list(raw.get("instances", [])), raw.get("evac_mode", "all"))
         info = ("Request successful: %d instances failed to move and %d were"
                 " moved successfully" % (len(failed), len(moved)))
         return _answer(True, info, [moved, failed, jobs])
     if kind == "change-group":
         raw = req.raw
-        moved, failed, jobs = alloc.change_group(
+        moved, failed, jobs = evacuate.change_group(
             cd, list(raw.get("instances", [])),
             list(raw.get("target_groups", [])), opts)
         info = ("Request successful: %d instances failed to move and %d were"
