@@ -20,7 +20,6 @@ from __future__ import annotations
 import heapq
 import sys
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ganeti.htools import balance, cli, loader
 from ganeti.htools.cli import EXIT_FAILURE, EXIT_SUCCESS
@@ -255,6 +254,13 @@ def coloring_summary(results: list) -> str:
 
 # ---------------------------------------------------------------------------
 # emptying nodes: greedy split of a colour class into reboot groups
+#
+# A round walks the nodes left in order and adds each node whose instances
+# (of the kind being planned) can all be moved to the nodes not added so
+# far, each instance to the first node (by index) of its node group that
+# takes it; the moves stay in the state for the next nodes.  Instances are
+# taken in the reference's per-node order: the most recently placed first
+# (our node lists append, so that is the reverse of ``plist``/``slist``).
 
 
 def _fits_pri(node, inst) -> bool:
@@ -275,149 +281,111 @@ def _fits_pri(node, inst) -> bool:
 
 
 @dataclass
-class _Step:
-    inst: int
-    changes: list  # [(node idx, old node, new node)]
-    target: int
-    placed: tuple  # (primary, secondary) after the step
+class State:
+    """A simulated cluster state: node and instance lists (copied on
+    write) and the moves that led to it ({instance: (primary, secondary)},
+    secondary -1 for a non-redundant instance)."""
+
+    nodes: list
+    insts: list
+    moves: dict = field(default_factory=dict)
+
+    def copy(self) -> "State":
+        return State(list(self.nodes), list(self.insts), dict(self.moves))
 
 
-@dataclass
-class _Emptier:
-    """Empties a growing set of nodes, keeping the steps so that a node
-    added to the set only replays the steps from the first one that used
-    it as a target."""
+class _Round:
+    """One greedy round: the nodes added so far and the state they left."""
 
-    nodes: list  # current node objects (changed in place)
-    insts: list  # current instances (changed in place)
-    targets_of: dict  # node group -> online node indices, ascending
-    work_of: object  # node idx -> instance indices to move, in order
-    step_fn: object  # (emptier, inst idx) -> _Step or None
-    members: list = field(default_factory=list)
-    member_set: set = field(default_factory=set)
-    steps: list = field(default_factory=list)
+    def __init__(self, base: State, targets_of: dict):
+        self.st = base.copy()
+        self.targets_of = targets_of
+        self.taken: set = set()
+        self.members: list = []
 
-    def _apply(self, step: _Step) -> None:
-        for k, _, new in step.changes:
-            self.nodes[k] = new
+    def targets(self, group: int, exclude: int = -1):
+        for t in self.targets_of.get(group, ()):
+            if t not in self.taken and t != exclude:
+                yield t
 
-    def _undo(self, step: _Step, old_inst) -> None:
-        for k, old, _ in reversed(step.changes):
-            self.nodes[k] = old
-        self.insts[step.inst] = old_inst
-
-    def _run(self, work: list) -> Optional[list]:
-        """Runs ``work`` (instance indices); the new steps, or None after
-        undoing them when one instance cannot be placed."""
-        done = []
-        for idx in work:
-            old_inst = self.insts[idx]
-            st = self.step_fn(self, idx)
-            if st is None:
-                for s2, oi in reversed(done):
-                    self._undo(s2, oi)
-                return None
-            done.append((st, old_inst))
-        return done
-
-    def try_add(self, node: int) -> bool:
-        """Adds ``node`` to the set when all the set can still be emptied."""
-        first = None
-        for k, (st, _) in enumerate(self.steps):
-            if st.target == node:
-                first = k
-                break
-        tail = []
-        if first is not None:
-            tail = self.steps[first:]
-            for st, oi in reversed(tail):
-                self._undo(st, oi)
-            del self.steps[first:]
-        self.member_set.add(node)
-        work = [st.inst for st, _ in tail] + list(self.work_of(self, node))
-        done = self._run(work)
-        if done is None:
-            self.member_set.discard(node)
-            for st, _ in tail:
-                self._apply(st)
-                self.insts[st.inst] = _placed(self.insts[st.inst], st)
-            self.steps.extend(tail)
-            return False
+    def try_add(self, node: int, work, move) -> bool:
+        """Adds ``node`` when ``move`` places every instance of
+        ``work(state, node)``; otherwise leaves the state as it was."""
+        saved = (list(self.st.nodes), list(self.st.insts), dict(self.st.moves))
+        self.taken.add(node)
+        for idx in work(self.st, node):
+            if not move(self, idx):
+                self.st.nodes, self.st.insts, self.st.moves = saved
+                self.taken.discard(node)
+                return False
         self.members.append(node)
-        self.steps.extend(done)
         return True
 
-    def moves(self) -> dict:
-        """{instance index: (primary, secondary)} after the moves."""
-        return {st.inst: st.placed for st, _ in self.steps}
 
-
-def _placed(inst, st: _Step):
-    ni = inst.copy()
-    ni.pnode, ni.snode = st.placed
-    return ni
-
-
-def _targets(em: _Emptier, group: int, exclude: int = -1):
-    for t in em.targets_of.get(group, ()):
-        if t not in em.member_set and t != exclude:
-            yield t
-
-
-def _move_non_redundant(em: _Emptier, idx: int) -> Optional[_Step]:
-    inst = em.insts[idx]
+def _move_non_redundant(rnd: _Round, idx: int) -> bool:
+    st = rnd.st
+    inst = st.insts[idx]
     src = inst.pnode
-    snode = em.nodes[src]
-    for t in _targets(em, snode.group):
-        tnode = em.nodes[t]
+    snode = st.nodes[src]
+    for t in rnd.targets(snode.group):
+        tnode = st.nodes[t]
         if not _fits_pri(tnode, inst):
             continue
         new_t = tnode.add_pri(inst, True)
         if isinstance(new_t, str):
             continue
-        new_s = snode.remove_pri(inst)
-        st = _Step(idx, [(src, snode, new_s), (t, tnode, new_t)], t, (t, -1))
-        em.insts[idx] = _placed(inst, st)
-        em.nodes[src] = new_s
-        em.nodes[t] = new_t
-        return st
-    return None
+        st.nodes[src] = snode.remove_pri(inst)
+        st.nodes[t] = new_t
+        ni = inst.copy()
+        ni.pnode = t
+        st.insts[idx] = ni
+        st.moves[idx] = (t, -1)
+        return True
+    return False
 
 
-def _replace_secondary(em: _Emptier, idx: int) -> Optional[_Step]:
-    inst = em.insts[idx]
+def _replace_secondary(rnd: _Round, idx: int) -> bool:
+    st = rnd.st
+    inst = st.insts[idx]
     sdx = inst.snode
-    for t in _targets(em, em.nodes[sdx].group, inst.pnode):
-        tnode = em.nodes[t]
-        if inst.uses_local_storage() and tnode.f_dsk - inst.dsk <= 0:
+    for t in rnd.targets(st.nodes[sdx].group, inst.pnode):
+        if inst.uses_local_storage() and st.nodes[t].f_dsk - inst.dsk <= 0:
             continue
-        res = balance.apply_move(em.nodes, inst, (balance.REPLACE_SECONDARY, t), True)
+        res = balance.apply_move(st.nodes, inst, (balance.REPLACE_SECONDARY, t), True)
         if isinstance(res, str):
             continue
         changes, ni, pdx, new_sdx = res
-        st = _Step(idx, [(k, old, new) for k, old, new in changes], t, (pdx, new_sdx))
         for k, _, new in changes:
-            em.nodes[k] = new
-        em.insts[idx] = ni
-        return st
-    return None
+            st.nodes[k] = new
+        st.insts[idx] = ni
+        st.moves[idx] = (pdx, new_sdx)
+        return True
+    return False
 
 
-def _greedy_split(members: list, make, error: str) -> list:
-    """Splits ``members`` into groups: each starts with the first node left
-    and takes every further node (in order) with which it can still be
-    emptied.  Returns [(nodes, emptier)]."""
+def _non_redundant_on(st: State, node: int) -> list:
+    insts = st.insts
+    return [i for i in reversed(st.nodes[node].plist) if not is_redundant(insts[i])]
+
+
+def _secondaries_on(st: State, node: int) -> list:
+    insts = st.insts
+    return [i for i in reversed(st.nodes[node].slist) if is_redundant(insts[i])]
+
+
+def greedy_split(members: list, base: State, targets_of: dict, work, move, error: str) -> list:
+    """Splits ``members`` into groups, round after round from ``base``;
+    returns [(nodes, state after emptying them)]."""
     out = []
     left = list(members)
     while left:
-        em = make()
-        if not em.try_add(left[0]):
+        rnd = _Round(base, targets_of)
+        for n in left:
+            rnd.try_add(n, work, move)
+        if not rnd.members:
             raise PlanError(error)
-        for n in left[1:]:
-            em.try_add(n)
-        out.append((em.members, em))
-        taken = em.member_set
-        left = [n for n in left if n not in taken]
+        out.append((rnd.members, rnd.st))
+        left = [n for n in left if n not in rnd.taken]
     return out
 
 
@@ -439,78 +407,56 @@ class Planner:
             if not n.offline:
                 targets.setdefault(n.group, []).append(n.idx)
         self.targets_of = targets
-        pri_nr: dict = {}
-        pri_drbd: dict = {}
-        for inst in cd.instances:
-            if is_redundant(inst):
-                pri_drbd.setdefault(inst.pnode, []).append(inst.idx)
-            else:
-                pri_nr.setdefault(inst.pnode, []).append(inst.idx)
-        self.pri_nr = pri_nr
-        self.pri_drbd = pri_drbd
-
-    def _emptier(self, nodes: list, insts: list, work_of, step_fn):
-        return _Emptier(list(nodes), list(insts), self.targets_of, work_of, step_fn)
 
     def plan(self, classes: list) -> list:
         """Reboot groups, class by class, in the order found."""
         cd = self.cd
+        base = State(list(cd.nodes), list(cd.instances))
         stage1 = []
         for members in classes:
             if self.ignore_nr:
-                stage1.append((members, cd.nodes, cd.instances, {}))
+                stage1.append((members, base))
                 continue
-            parts = _greedy_split(
-                members,
-                lambda: self._emptier(
-                    cd.nodes,
-                    cd.instances,
-                    lambda em, n: self.pri_nr.get(n, ()),
+            stage1.extend(
+                greedy_split(
+                    members,
+                    base,
+                    self.targets_of,
+                    _non_redundant_on,
                     _move_non_redundant,
-                ),
-                ERR_NON_REDUNDANT,
+                    ERR_NON_REDUNDANT,
+                )
             )
-            for grp, em in parts:
-                stage1.append((grp, em.nodes, em.insts, em.moves()))
         if not self.full_evac:
-            return [RebootGroup(g, mv) for g, _, _, mv in stage1]
+            return [RebootGroup(g, st.moves) for g, st in stage1]
         out = []
-        for grp, nodes, insts, mv in stage1:
-            out.extend(self._evacuate(grp, nodes, insts, mv))
+        for grp, st in stage1:
+            out.extend(self._evacuate(grp, st))
         return out
 
-    def _evacuate(self, grp: list, nodes: list, insts: list, nr_moves: dict) -> list:
+    def _evacuate(self, grp: list, st: State) -> list:
         """Fails over the DRBD instances of ``grp``, then splits it so that
         every secondary on a group's nodes can be replaced."""
-        nodes = list(nodes)
-        insts = list(insts)
-        migrated: dict = {}
+        mig = State(list(st.nodes), list(st.insts), {})
         for n in grp:
-            for idx in self.pri_drbd.get(n, ()):
-                inst = insts[idx]
-                res = balance.apply_move(nodes, inst, (balance.FAILOVER,), True)
+            for idx in list(reversed(mig.nodes[n].plist)):
+                inst = mig.insts[idx]
+                if not is_redundant(inst):
+                    continue
+                res = balance.apply_move(mig.nodes, inst, (balance.FAILOVER,), True)
                 if isinstance(res, str):
                     raise PlanError(ERR_MIGRATE)
                 changes, ni, _, _ = res
                 for k, _, new in changes:
-                    nodes[k] = new
-                insts[idx] = ni
-                migrated[idx] = n
-        sec_of: dict = {}
-        for inst in insts:
-            if is_redundant(inst):
-                sec_of.setdefault(inst.snode, []).append(inst.idx)
-        parts = _greedy_split(
-            grp,
-            lambda: self._emptier(
-                nodes, insts, lambda em, n: sec_of.get(n, ()), _replace_secondary
-            ),
-            ERR_SECONDARIES,
+                    mig.nodes[k] = new
+                mig.insts[idx] = ni
+        parts = greedy_split(
+            grp, mig, self.targets_of, _secondaries_on, _replace_secondary, ERR_SECONDARIES
         )
         out = []
-        for sub, em in parts:
-            mv = dict(nr_moves)
-            mv.update(em.moves())
+        for sub, sst in parts:
+            mv = dict(st.moves)
+            mv.update(sst.moves)
             out.append(RebootGroup(sub, mv))
         return out
 
@@ -610,7 +556,8 @@ def main(argv=None) -> None:
     cd = cli.load_cluster(dict(opts, offline=[]))
     out = sys.stdout
     verbose = opts["verbose"]
-    cli.warn_inconsistent(cd)
+    if verbose != 0:  # the reference is silent about it at exactly -q
+        cli.warn_inconsistent(cd)
     masters = {n.idx for n in cd.nodes if n.is_master}
     if not masters:
         if opts.get(FORCE_KEY):
