@@ -437,9 +437,12 @@ class Planner:
     def _evacuate(self, grp: list, st: State) -> list:
         """Fails over the DRBD instances of ``grp``, then splits it so that
         every secondary on a group's nodes can be replaced."""
+        # the instances to fail over are those the group's nodes hold as
+        # primaries before any failover (an instance failed over onto a
+        # later node of the group stays there)
         mig = State(list(st.nodes), list(st.insts), {})
         for n in grp:
-            for idx in list(reversed(mig.nodes[n].plist)):
+            for idx in list(reversed(st.nodes[n].plist)):
                 inst = mig.insts[idx]
                 if not is_redundant(inst):
                     continue
