@@ -502,7 +502,7 @@ def warn_inconsistent(cd) -> None:
 # ---------------------------------------------------------------------------
 # tables
 
-NODE_FIELDS_DEFAULT = ["name", "tmem", "nmem", "imem", "xmem", "fmem",
+NODE_FIELDS_DEFAULT = ["status", "name", "tmem", "nmem", "imem", "xmem", "fmem",
                        "umem", "rmem", "tdsk", "fdsk", "tcpu", "ucpu",
                        "pcnt", "scnt", "pfmem", "pfdsk", "rcpu", "cload",
                        "mload", "dload", "nload"]
@@ -519,6 +519,9 @@ def _hf(fmt: str, x: float) -> str:
 
 def _node_field(n, key: str):
     """(header, value string, right aligned)."""
+    if key == "status":
+        return ("F", "*" if n.fail_n1 and not n.offline else
+                ("-" if n.offline else " "), False)
     if key == "name":
         return ("Name", n.alias, False)
     if key == "tmem":
@@ -600,12 +603,11 @@ def node_fields(spec: Optional[str]) -> list:
 
 
 def print_nodes(nodes: list, fields: list) -> str:
-    heads = ["F"]
-    right = [False]
+    heads = []
+    right = []
     rows_vals = []
     for n in nodes:
-        row = ["*" if n.fail_n1 and not n.offline else
-               ("-" if n.offline else " ")]
+        row = []
         for f in fields:
             h, v, r = _node_field(n, f)
             row.append(v)
