@@ -429,17 +429,25 @@ class Planner:
             )
         if not self.full_evac:
             return [RebootGroup(g, st.moves) for g, st in stage1]
+        # every group is failed over before any secondary is replaced (a
+        # failover error wins over a capacity error of an earlier group)
+        migrated = [(grp, st, self._fail_over(grp, st)) for grp, st in stage1]
         out = []
-        for grp, st in stage1:
-            out.extend(self._evacuate(grp, st))
+        for grp, st, mig in migrated:
+            parts = greedy_split(
+                grp, mig, self.targets_of, _secondaries_on, _replace_secondary, ERR_SECONDARIES
+            )
+            for sub, sst in parts:
+                mv = dict(st.moves)
+                mv.update(sst.moves)
+                out.append(RebootGroup(sub, mv))
         return out
 
-    def _evacuate(self, grp: list, st: State) -> list:
-        """Fails over the DRBD instances of ``grp``, then splits it so that
-        every secondary on a group's nodes can be replaced."""
-        # the instances to fail over are those the group's nodes hold as
-        # primaries before any failover (an instance failed over onto a
-        # later node of the group stays there)
+    @staticmethod
+    def _fail_over(grp: list, st: State) -> State:
+        """Fails over the DRBD instances the group's nodes hold as
+        primaries before any failover (one failed over onto a later node of
+        the group stays there, as in the reference)."""
         mig = State(list(st.nodes), list(st.insts), {})
         for n in grp:
             for idx in list(reversed(st.nodes[n].plist)):
@@ -453,15 +461,7 @@ class Planner:
                 for k, _, new in changes:
                     mig.nodes[k] = new
                 mig.insts[idx] = ni
-        parts = greedy_split(
-            grp, mig, self.targets_of, _secondaries_on, _replace_secondary, ERR_SECONDARIES
-        )
-        out = []
-        for sub, sst in parts:
-            mv = dict(st.moves)
-            mv.update(sst.moves)
-            out.append(RebootGroup(sub, mv))
-        return out
+        return mig
 
 
 def order_groups(groups: list, masters: set) -> list:
