@@ -388,3 +388,44 @@ def test_errors_match_reference(tmp_path, args):
         assert ours[0] == ref[0] and ours[1].splitlines()[0] == ref[1].splitlines()[0]
     else:
         assert ours == ref
+
+
+# ---------------------------------------------------------------------------
+# the luxi backend knows the master from the cluster information
+
+
+def test_luxi_master_is_last(tmp_path):
+    from ganeti import pathutils
+    from test_luxi_backend import ClusterMaster, _rows
+
+    data = gen_cluster(str(tmp_path / "c.data"), 20, 120, seed=7)
+    with open(data) as fh:
+        text = fh.read()
+    no_master = str(tmp_path / "nomaster.data")
+    with open(no_master, "w") as fh:
+        fh.write(text.replace("|M|", "|N|"))
+    rows = _rows(data)
+    assert rows[3]["master"] == "node-01-0001"
+    old = pathutils.get_root() if hasattr(pathutils, "get_root") else None
+    pathutils.set_root(str(tmp_path / "root"))
+    server = ClusterMaster(rows).start()
+    try:
+        sock = pathutils.MASTER_SOCKET
+        for opts in ([], ["--print-moves", "-v", "-v"]):
+            via_luxi = run([os.path.join(OURS, "hroller"), "-L" + sock] + opts)
+            assert via_luxi == _ours(["-t", data] + opts)
+            groups = [
+                ln
+                for ln in via_luxi[1].splitlines()[1:]
+                if not ln.startswith(("  ", "Node", "Dcolor"))
+            ]
+            assert groups[-1].split(",")[-1] == "node-01-0001"
+            assert all("node-01-0001" not in g for g in groups[:-1])
+    finally:
+        server.stop()
+        pathutils.set_root(old or "/")
+    # the text file without the master flag: an error unless --force
+    rc, out, err = _ours(["-t", no_master])
+    assert rc == 1 and err == "Error: No master node found (maybe not supported by backend).\n"
+    rc, out, err = _ours(["-t", no_master, "--force"])
+    assert rc == 0 and err.startswith("Warning: No master node found")
