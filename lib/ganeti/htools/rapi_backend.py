@@ -14,14 +14,14 @@ carrying the one-line message the programs print.
 
 from __future__ import annotations
 
-import json
 import os
-import unicodedata
 from fractions import Fraction
-from typing import Any, Callable, Optional
+import math
+from typing import Callable, Optional
 
 from ganeti import constants
 from ganeti.htools import model
+from ganeti.htools.rapi_json import JsonError, decode_json, hs_show, pp_json, show_keys
 from ganeti.htools.loader import LoadError
 from ganeti.htools.model import ClusterData, Group, Instance, IPolicy, ISpec, Node
 
@@ -71,368 +71,6 @@ def curl_code_name(code: int) -> str:
 
 
 # --------------------------------------------------------------------------
-# Haskell-style rendering used inside messages
-
-_HS_ASCII_NAMES = (
-    "NUL SOH STX ETX EOT ENQ ACK a b t n v f r SO SI DLE DC1 DC2 DC3 DC4"
-    " NAK SYN ETB CAN EM SUB ESC FS GS RS US"
-).split()
-
-
-def hs_show(text: str) -> str:
-    """A string as Haskell's ``show`` renders it (quotes, escapes)."""
-    out = ['"']
-    n = len(text)
-    for k, c in enumerate(text):
-        o = ord(c)
-        nxt = text[k + 1] if k + 1 < n else ""
-        if c == '"':
-            out.append('\\"')
-        elif c == "\\":
-            out.append("\\\\")
-        elif o == 127:
-            out.append("\\DEL")
-        elif o > 127:
-            out.append("\\%d" % o)
-            if nxt.isdigit() and nxt.isascii():
-                out.append("\\&")
-        elif o < 32:
-            name = _HS_ASCII_NAMES[o]
-            out.append("\\" + name)
-            if name == "SO" and nxt == "H":
-                out.append("\\&")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
-
-
-def hs_show_double(x: float) -> str:
-    """A Double as Haskell's ``show`` renders it."""
-    if x != x:
-        return "NaN"
-    if x in (float("inf"), float("-inf")):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "-0.0" if str(x).startswith("-") else "0.0"
-    sign = "-" if x < 0 else ""
-    digits, exp = _float_digits(abs(x))
-    if 0.1 <= abs(x) < 10**7:
-        if exp <= 0:
-            return "%s0.%s%s" % (sign, "0" * -exp, digits)
-        if exp >= len(digits):
-            return "%s%s%s.0" % (sign, digits, "0" * (exp - len(digits)))
-        return "%s%s.%s" % (sign, digits[:exp], digits[exp:])
-    rest = digits[1:] or "0"
-    return "%s%s.%se%d" % (sign, digits[0], rest, exp - 1)
-
-
-def _float_digits(x: float):
-    """Shortest decimal digits and exponent e with x = 0.DIGITS * 10**e."""
-    from decimal import Decimal
-
-    sign, dig, e = Decimal(repr(x)).normalize().as_tuple()
-    digits = "".join(str(d) for d in dig)
-    return digits, len(digits) + e
-
-
-def pp_json(v) -> str:
-    """A JSON value as the reference's pretty printer shows it (one line)."""
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, (float, Fraction)):
-        f = Fraction(v)
-        if f.denominator == 1:
-            return str(f.numerator)
-        return hs_show_double(float(f))
-    if isinstance(v, str):
-        return _pp_string(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(pp_json(x) for x in v) + "]"
-    return "{" + ", ".join("%s: %s" % (_pp_string(k), pp_json(x)) for k, x in v.items()) + "}"
-
-
-def _pp_string(s: str) -> str:
-    out = ['"']
-    for c in s:
-        o = ord(c)
-        if c == "\\":
-            out.append("\\\\")
-        elif c == '"':
-            out.append('\\"')
-        elif o < 32 or 127 <= o < 160:
-            out.append("\\u%04x" % o)
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
-
-
-def _show_keys(keys) -> str:
-    return "[" + ",".join(hs_show(k) for k in keys) + "]"
-
-
-def _hs_is_space(c: str) -> bool:
-    if c in " \t\n\r\f\v\xa0":
-        return True
-    return ord(c) > 0xFF and unicodedata.category(c) == "Zs"
-
-
-# --------------------------------------------------------------------------
-# JSON text reader with the reference's (Text.JSON) acceptance and messages
-
-
-class JsonError(Exception):
-    """Malformed JSON text; the message is the reference's."""
-
-
-class _TextJson:
-    """Recursive reader of one JSON text (arrays/objects at the top)."""
-
-    def __init__(self, text: str) -> None:
-        self.s = text
-        self.n = len(text)
-
-    def ctx(self, i: int) -> str:
-        return self.s[i : i + 8]
-
-    def skip_ws(self, i: int) -> int:
-        s, n = self.s, self.n
-        while i < n and _hs_is_space(s[i]):
-            i += 1
-        return i
-
-    def top(self) -> Any:
-        first = self.s[:1]
-        if first == "[":
-            val, i = self.array(0)
-        elif first == "{":
-            val, i = self.obj(0)
-        else:
-            raise JsonError(
-                "Invalid JSON: a JSON text a serialized object or array at the top level."
-            )
-        if i < self.n:
-            raise JsonError(
-                "Invalid tokens at end of JSON string: %s" % hs_show(self.s[i : i + 10])
-            )
-        return val
-
-    def value(self, i: int):
-        s = self.s
-        c = s[i] if i < self.n else ""
-        if c == '"':
-            return self.string(i)
-        if c == "[":
-            return self.array(i)
-        if c == "{":
-            return self.obj(i)
-        if c in ("t", "f"):
-            if s.startswith("true", i):
-                return True, i + 4
-            if s.startswith("false", i):
-                return False, i + 5
-            raise JsonError("Unable to parse JSON Bool: " + self.ctx(i))
-        if c == "-" or c.isdigit() and c.isascii():
-            return self.number(i)
-        if s.startswith("null", i):
-            return None, i + 4
-        raise JsonError("Malformed JSON: invalid token in this context " + self.ctx(i))
-
-    def string(self, i: int):
-        s, n = self.s, self.n
-        if i >= n or s[i] != '"':
-            raise JsonError("Malformed JSON: expecting string: " + self.ctx(i))
-        i += 1
-        out = []
-        while True:
-            if i >= n:
-                raise JsonError("Unable to parse JSON String: unterminated String: ")
-            c = s[i]
-            if c == "\\" and i + 1 < n:
-                e = s[i + 1]
-                simple = {
-                    "\\": "\\",
-                    '"': '"',
-                    "n": "\n",
-                    "r": "\r",
-                    "t": "\t",
-                    "f": "\f",
-                    "b": "\b",
-                    "/": "/",
-                }
-                if e in simple:
-                    out.append(simple[e])
-                    i += 2
-                    continue
-                if e == "u":
-                    digits = s[i + 2 : i + 6]
-                    if len(digits) < 4:
-                        raise JsonError(
-                            "Unable to parse JSON String: invalid hex: " + self.ctx(i + 2)
-                        )
-                    k = 0
-                    while k < 4 and digits[k] in "0123456789abcdefABCDEF":
-                        k += 1
-                    if k < 4:
-                        shown = (
-                            "[]"
-                            if k == 0
-                            else "[(%d,%s)]" % (int(digits[:k], 16), hs_show(digits[k:]))
-                        )
-                        raise JsonError("Unable to parse JSON String: invalid hex: " + shown[:8])
-                    out.append(chr(int(digits, 16)))
-                    i += 6
-                    continue
-                raise JsonError(
-                    "Unable to parse JSON String: invalid escape char: " + _show_char(e)
-                )
-            if c == '"':
-                return "".join(out), i + 1
-            if ord(c) < 0x20:
-                raise JsonError("Illegal unescaped character in string: " + self.ctx(i))
-            out.append(c)
-            i += 1
-
-    def number(self, i: int):
-        s, n = self.s, self.n
-        neg = s[i] == "-"
-        if neg:
-            i += 1
-        if i >= n:
-            raise JsonError("Unable to parse JSON Rational: ")
-        c = s[i]
-        if c == "0":
-            val = Fraction(0)
-            i += 1
-        elif c.isdigit() and c.isascii():
-            j = i
-            while j < n and s[j].isdigit() and s[j].isascii():
-                j += 1
-            val = Fraction(int(s[i:j]))
-            i = j
-        else:
-            raise JsonError("Unable to parse JSON Rational: " + self.ctx(i + 1))
-        if i < n and s[i] == ".":
-            j = i + 1
-            while j < n and s[j].isdigit() and s[j].isascii():
-                j += 1
-            if j == i + 1:
-                # a dot without digits is swallowed, nothing may follow
-                return self._num(val, neg), j
-            val += Fraction(int(s[i + 1 : j]), 10 ** (j - i - 1))
-            i = j
-        if i < n and s[i] in "eE":
-            j = i + 1
-            sign = 1
-            if j < n and s[j] in "+-":
-                sign = -1 if s[j] == "-" else 1
-                j += 1
-            k = j
-            while k < n and s[k].isdigit() and s[k].isascii():
-                k += 1
-            if k == j:
-                raise JsonError("Unable to parse JSON exponential: " + self.ctx(j))
-            exp = int(s[j:k])
-            val = val * 10**exp if sign > 0 else val / 10**exp
-            i = k
-        return self._num(val, neg), i
-
-    @staticmethod
-    def _num(val: Fraction, neg: bool):
-        if neg:
-            val = -val
-        if val.denominator == 1:
-            return int(val)
-        return val
-
-    def array(self, i: int):
-        i = self.skip_ws(i + 1)
-        if i < self.n and self.s[i] == "]":
-            return [], self.skip_ws(i + 1)
-        out = []
-        while True:
-            val, i = self.value(i)
-            out.append(val)
-            j = self.skip_ws(i)
-            c = self.s[j] if j < self.n else ""
-            if c == ",":
-                i = self.skip_ws(j + 1)
-            elif c == "]":
-                return out, self.skip_ws(j + 1)
-            else:
-                raise JsonError("Unable to parse JSON array: unterminated array: " + self.ctx(i))
-
-    def obj(self, i: int):
-        i = self.skip_ws(i + 1)
-        if i < self.n and self.s[i] == "}":
-            return {}, self.skip_ws(i + 1)
-        out: dict = {}
-        while True:
-            key, i = self.string(i)
-            j = self.skip_ws(i)
-            if j >= self.n or self.s[j] != ":":
-                raise JsonError("Malformed JSON labelled field: " + self.ctx(i))
-            val, i = self.value(self.skip_ws(j + 1))
-            out.setdefault(key, val)  # the first of repeated keys is looked up
-            j = self.skip_ws(i)
-            c = self.s[j] if j < self.n else ""
-            if c == ",":
-                i = self.skip_ws(j + 1)
-            elif c == "}":
-                return out, self.skip_ws(j + 1)
-            else:
-                raise JsonError(
-                    "Unable to parse JSON object: unterminated sequence: " + self.ctx(i)
-                )
-
-
-def _show_char(c: str) -> str:
-    if c == "'":
-        return "'\\''"
-    if c == '"':
-        return "'\"'"
-    return "'" + hs_show(c)[1:-1] + "'"
-
-
-def _first_wins(pairs: list) -> dict:
-    out: dict = {}
-    for k, v in pairs:
-        if k not in out:
-            out[k] = v
-    return out
-
-
-def _reject_constant(name: str):
-    raise ValueError(name)
-
-
-def decode_json(text: str) -> Any:
-    """Decodes a JSON text as the reference does (raises ``JsonError``).
-
-    Well-formed input takes the fast standard parser; anything it refuses
-    (or where the two could disagree) goes through the exact reader.
-    """
-    if text[:1] in ("[", "{"):
-        try:
-            return json.loads(
-                text,
-                parse_float=Fraction,
-                parse_constant=_reject_constant,
-                object_pairs_hook=_first_wins,
-            )
-        except (ValueError, RecursionError):
-            pass
-    return _TextJson(text).top()
-
-
-# --------------------------------------------------------------------------
 # typed field access with the reference's messages
 
 
@@ -456,14 +94,24 @@ def r_str(v) -> str:
 
 
 def r_int(v) -> int:
-    if _is_num(v):
-        return int(v) if isinstance(v, int) else round(Fraction(v))
-    raise _Bad("Unable to read Int")
+    """An Int: numbers round half to even, and wrap at 64 bits."""
+    if type(v) is int:
+        n = v
+    elif _is_num(v):
+        n = round(Fraction(v))
+    else:
+        raise _Bad("Unable to read Int")
+    if -(2**63) <= n < 2**63:
+        return n
+    return (n + 2**63) % 2**64 - 2**63
 
 
 def r_double(v) -> float:
     if _is_num(v):
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:
+            return math.inf if v > 0 else -math.inf
     raise _Bad("Unable to read Double")
 
 
@@ -513,7 +161,7 @@ def r_any(v):
 
 
 def _missing(obj: dict, key: str) -> str:
-    return "key '%s' not found, object contains only %s" % (key, _show_keys(obj))
+    return "key '%s' not found, object contains only %s" % (key, show_keys(obj))
 
 
 def need(obj: dict, key: str, reader: Callable):
@@ -566,7 +214,7 @@ def _strict(obj, fields):
     if extra:
         raise _Bad(
             "Superfluous dictionary keys: %s, but only %s allowed."
-            % (_show_keys(sorted(extra)), _show_keys(allowed))
+            % (show_keys(sorted(extra)), show_keys(allowed))
         )
     return out
 
@@ -611,6 +259,160 @@ def _parse_group(a: dict) -> Group:
     pol = within(desc, need, a, "ipolicy", r_ipolicy)
     tags = within(desc, need, a, "tags", r_list(r_str))
     return Group(name, uuid, apol, tags, [], pol)
+
+
+# Fast paths for the regular answers: plain types only, anything else
+# (missing keys, nulls where a value is needed, other types, unknown
+# names) returns None and the exact path gives the result or the error.
+
+_RUN_STATES = frozenset(model.RUN_STATES)
+_DT_SET = frozenset(model.DISK_TEMPLATES)
+
+
+def _plain_strs(v) -> bool:
+    return type(v) is list and all(type(x) is str for x in v)
+
+
+def _plain_ints(v) -> bool:
+    return type(v) is list and all(type(x) is int for x in v)
+
+
+def _or_zero(v):
+    return 0 if v is None else v
+
+
+def _fast_node(a: dict, guuid: dict) -> Optional[Node]:
+    name = a.get("name")
+    offline = a.get("offline")
+    drained = a.get("drained")
+    vm_capable = a.get("vm_capable")
+    ndp = a.get("ndparams")
+    gu = a.get("group.uuid")
+    tags = a.get("tags")
+    if (
+        type(name) is not str
+        or type(offline) is not bool
+        or type(drained) is not bool
+        or not (vm_capable is None or type(vm_capable) is bool)
+        or type(ndp) is not dict
+        or type(gu) is not str
+        or gu not in guuid
+        or not _plain_strs(tags)
+    ):
+        return None
+    excl = ndp.get("exclusive_storage")
+    if type(excl) is not bool:
+        return None
+    live = not offline and vm_capable is not False
+    if excl:
+        spindles = a.get("sptotal") if live else 0
+    else:
+        spindles = ndp.get("spindle_count")
+    if type(spindles) is not int:
+        return None
+    if live:
+        spfree = _or_zero(a.get("spfree"))
+        mtotal = a.get("mtotal")
+        mnode = a.get("mnode")
+        mfree = a.get("mfree")
+        dtotal = _or_zero(a.get("dtotal"))
+        dfree = _or_zero(a.get("dfree"))
+        ctotal = a.get("ctotal")
+        cnos = a.get("cnos")
+        if not (
+            type(spfree) is int
+            and type(mtotal) in (int, float)
+            and type(mnode) is int
+            and type(mfree) is int
+            and type(dtotal) in (int, float)
+            and type(dfree) is int
+            and type(ctotal) in (int, float)
+            and type(cnos) is int
+        ):
+            return None
+    else:
+        spfree = mnode = mfree = dfree = cnos = 0
+        mtotal = dtotal = ctotal = 0.0
+    node = Node(
+        name,
+        float(mtotal),
+        mnode,
+        mfree,
+        float(dtotal),
+        dfree,
+        float(ctotal),
+        cnos,
+        not live or drained,
+        spindles,
+        spfree,
+        guuid[gu],
+        excl,
+    )
+    node.tags = tags
+    node.drained = drained
+    return node
+
+
+def _fast_instance(a: dict, nidx: dict) -> Optional[Instance]:
+    name = a.get("name")
+    disk = a.get("disk_usage")
+    sizes = a.get("disk.sizes")
+    spindles = a.get("disk.spindles")
+    be = a.get("beparams")
+    pnode = a.get("pnode")
+    snodes = a.get("snodes")
+    status = a.get("status")
+    tags = a.get("tags")
+    tmpl = a.get("disk_template")
+    if (
+        type(name) is not str
+        or type(disk) is not int
+        or not _plain_ints(sizes)
+        or type(spindles) is not list
+        or not all(x is None or type(x) is int for x in spindles)
+        or type(be) is not dict
+        or "oper_ram" not in a
+        or type(pnode) is not str
+        or pnode not in nidx
+        or type(snodes) is not list
+        or not (not snodes or (type(snodes[0]) is str and snodes[0] in nidx))
+        or type(status) is not str
+        or status not in _RUN_STATES
+        or not _plain_strs(tags)
+        or type(tmpl) is not str
+        or tmpl not in _DT_SET
+    ):
+        return None
+    oram = a["oper_ram"]
+    if type(oram) is int:
+        mem = oram
+    elif oram is None or type(oram) is str:
+        mem = be.get("memory")
+        if type(mem) is not int:
+            return None
+    else:
+        return None
+    vcpus = be.get("vcpus")
+    auto_balance = be.get("auto_balance")
+    su = be.get("spindle_use")
+    if type(vcpus) is not int or type(auto_balance) is not bool or type(su) is not int:
+        return None
+    forthcoming = a.get("forthcoming", False)
+    if type(forthcoming) is not bool:
+        forthcoming = False
+    sdx = nidx[snodes[0]] if snodes else model.NO_SECONDARY
+    inst = Instance(
+        name, mem, disk, vcpus, status, tags, auto_balance, nidx[pnode], sdx, tmpl, su, forthcoming
+    )
+    _set_disks(inst, sizes, spindles)
+    return inst
+
+
+def _set_disks(inst: Instance, sizes: list, spindles: list) -> None:
+    pairs = list(zip(sizes, spindles))
+    inst.disks = [s for s, _ in pairs]
+    if all(sp is not None for _, sp in pairs):
+        inst.total_spindles = sum(sp for _, sp in pairs)
 
 
 def _parse_node(a: dict, guuid: dict) -> Node:
@@ -735,10 +537,7 @@ def _parse_instance(a: dict, nidx: dict) -> Instance:
     inst = Instance(
         name, mem, disk, vcpus, status, tags, auto_balance, nidx[pnode], sdx, tmpl, su, forthcoming
     )
-    pairs = list(zip(sizes, spindles))
-    inst.disks = [s for s, _ in pairs]
-    if all(sp is not None for _, sp in pairs):
-        inst.total_spindles = sum(sp for _, sp in pairs)
+    _set_disks(inst, sizes, spindles)
     return inst
 
 
@@ -791,13 +590,13 @@ def parse_data(bodies: list) -> ClusterData:
         nodes = []
         nidx = {}
         for a in _objects(RESOURCES[1][3], body(1)):
-            n = _parse_node(a, guuid)
+            n = _fast_node(a, guuid) or _parse_node(a, guuid)
             n.idx = len(nodes)
             nidx[n.name] = n.idx
             nodes.append(n)
         instances = []
         for a in _objects(RESOURCES[2][3], body(2)):
-            inst = _parse_instance(a, nidx)
+            inst = _fast_instance(a, nidx) or _parse_instance(a, nidx)
             inst.idx = len(instances)
             instances.append(inst)
         info = _decode(RESOURCES[3][3], body(3))

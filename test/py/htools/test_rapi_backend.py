@@ -22,7 +22,7 @@ import threading
 
 import pytest
 
-from ganeti.htools import cli, loader, rapi_backend
+from ganeti.htools import cli, loader, rapi_backend, rapi_json
 from ganeti.htools.loader import LoadError
 
 from conftest import OURS, SHARED, gen_cluster, haskell_tool, requires_haskell
@@ -843,8 +843,8 @@ def test_json_reader_messages():
         '["\\u12g4"]': 'Unable to parse JSON String: invalid hex: [(18,"g4',
     }
     for text, msg in cases.items():
-        with pytest.raises(rapi_backend.JsonError) as exc:
-            rapi_backend.decode_json(text)
+        with pytest.raises(rapi_json.JsonError) as exc:
+            rapi_json.decode_json(text)
         assert str(exc.value) == msg, text
 
 
@@ -872,17 +872,17 @@ def test_json_fast_path_agrees_with_exact_reader():
     @given(tops, st.sampled_from([None, 1]))
     def check(value, indent):
         text = json.dumps(value, indent=indent, ensure_ascii=False)
-        assert rapi_backend.decode_json(text) == rapi_backend._TextJson(text).top()
+        assert rapi_json.decode_json(text) == rapi_json._TextJson(text).top()
 
     check()
 
 
 def test_hs_show():
-    assert rapi_backend.hs_show('a"b\\') == '"a\\"b\\\\"'
-    assert rapi_backend.hs_show("\x01\x0e" + "H\xe91") == '"\\SOH\\SO\\&H\\233\\&1"'
-    assert rapi_backend.hs_show_double(0.01) == "1.0e-2"
-    assert rapi_backend.hs_show_double(2.5) == "2.5"
-    assert rapi_backend.hs_show_double(1e7) == "1.0e7"
+    assert rapi_json.hs_show('a"b\\') == '"a\\"b\\\\"'
+    assert rapi_json.hs_show("\x01\x0e" + "H\xe91") == '"\\SOH\\SO\\&H\\233\\&1"'
+    assert rapi_json.hs_show_double(0.01) == "1.0e-2"
+    assert rapi_json.hs_show_double(2.5) == "2.5"
+    assert rapi_json.hs_show_double(1e7) == "1.0e7"
 
 
 def test_cli_reports_load_errors(capsys, tmp_path):
@@ -896,3 +896,52 @@ def test_cli_reports_load_errors(capsys, tmp_path):
         == PREFIX
         + "%s/groups.json: openFile: does not exist (No such file or directory)\n" % tmp_path
     )
+
+
+def test_fast_paths_agree_with_exact_parsing(c10):
+    """Whatever the fast node/instance readers accept, the exact ones read
+    alike; mutated answers (odd types, nulls, missing keys) included."""
+    import random
+
+    rnd = random.Random(5)
+    base = rapi_answers(c10, offline=["node-01-0001"], oper_ram={"inst-00002": 1536})
+    base[1][3]["ndparams"]["exclusive_storage"] = True
+    base[1][3]["sptotal"] = 5
+    values = [None, True, False, 0, 1, 2.5, -1, "x", "", [], ["a"], [1], [None], {}, {"a": 1}]
+    guuid = {g["uuid"]: k for k, g in enumerate(base[0])}
+    nidx = {n["name"]: k for k, n in enumerate(base[1])}
+
+    def same(fast, exact):
+        def state(obj):  # repr: NaN fields compare equal
+            return {k: repr(v) for k, v in vars(obj).items()}
+
+        return state(fast) == state(exact)
+
+    accepted = 0
+    for _ in range(3000):
+        kind = rnd.choice([1, 2])
+        obj = copy.deepcopy(rnd.choice(base[kind]))
+        target = obj
+        if kind == 1 and rnd.random() < 0.3:
+            target = obj["ndparams"]
+        elif kind == 2 and rnd.random() < 0.3:
+            target = obj["beparams"]
+        for _ in range(rnd.randint(0, 2)):
+            key = rnd.choice(list(target) + ["forthcoming", "vm_capable", "spfree"])
+            if rnd.random() < 0.2:
+                target.pop(key, None)
+            else:
+                target[key] = copy.deepcopy(rnd.choice(values))
+        if kind == 1:
+            fast = rapi_backend._fast_node(obj, guuid)
+            parse = rapi_backend._parse_node
+            ctx = guuid
+        else:
+            fast = rapi_backend._fast_instance(obj, nidx)
+            parse = rapi_backend._parse_instance
+            ctx = nidx
+        if fast is None:
+            continue
+        accepted += 1
+        assert same(fast, parse(obj, ctx)), obj
+    assert accepted > 1000
