@@ -273,8 +273,12 @@ def _plain_strs(v) -> bool:
     return type(v) is list and all(type(x) is str for x in v)
 
 
+def _int64(v) -> bool:
+    return type(v) is int and -(2**63) <= v < 2**63
+
+
 def _plain_ints(v) -> bool:
-    return type(v) is list and all(type(x) is int for x in v)
+    return type(v) is list and all(_int64(x) for x in v)
 
 
 def _or_zero(v):
@@ -308,7 +312,7 @@ def _fast_node(a: dict, guuid: dict) -> Optional[Node]:
         spindles = a.get("sptotal") if live else 0
     else:
         spindles = ndp.get("spindle_count")
-    if type(spindles) is not int:
+    if not _int64(spindles):
         return None
     if live:
         spfree = _or_zero(a.get("spfree"))
@@ -320,14 +324,14 @@ def _fast_node(a: dict, guuid: dict) -> Optional[Node]:
         ctotal = a.get("ctotal")
         cnos = a.get("cnos")
         if not (
-            type(spfree) is int
-            and type(mtotal) in (int, float)
-            and type(mnode) is int
-            and type(mfree) is int
-            and type(dtotal) in (int, float)
-            and type(dfree) is int
-            and type(ctotal) in (int, float)
-            and type(cnos) is int
+            _int64(spfree)
+            and (type(mtotal) is float or _int64(mtotal))
+            and _int64(mnode)
+            and _int64(mfree)
+            and (type(dtotal) is float or _int64(dtotal))
+            and _int64(dfree)
+            and (type(ctotal) is float or _int64(ctotal))
+            and _int64(cnos)
         ):
             return None
     else:
@@ -366,10 +370,10 @@ def _fast_instance(a: dict, nidx: dict) -> Optional[Instance]:
     tmpl = a.get("disk_template")
     if (
         type(name) is not str
-        or type(disk) is not int
+        or not _int64(disk)
         or not _plain_ints(sizes)
         or type(spindles) is not list
-        or not all(x is None or type(x) is int for x in spindles)
+        or not all(x is None or _int64(x) for x in spindles)
         or type(be) is not dict
         or "oper_ram" not in a
         or type(pnode) is not str
@@ -384,18 +388,18 @@ def _fast_instance(a: dict, nidx: dict) -> Optional[Instance]:
     ):
         return None
     oram = a["oper_ram"]
-    if type(oram) is int:
+    if _int64(oram):
         mem = oram
     elif oram is None or type(oram) is str:
         mem = be.get("memory")
-        if type(mem) is not int:
+        if not _int64(mem):
             return None
     else:
         return None
     vcpus = be.get("vcpus")
     auto_balance = be.get("auto_balance")
     su = be.get("spindle_use")
-    if type(vcpus) is not int or type(auto_balance) is not bool or type(su) is not int:
+    if not _int64(vcpus) or type(auto_balance) is not bool or not _int64(su):
         return None
     forthcoming = a.get("forthcoming", False)
     if type(forthcoming) is not bool:
@@ -449,6 +453,9 @@ def _parse_node(a: dict, guuid: dict) -> Node:
     ctotal = lv("ctotal", r_double, 0.0)
     cnos = lv("cnos", r_int, 0)
     tags = within(desc, need, a, "tags", r_list(r_str))
+    for key, val in (("mtotal", mtotal), ("dtotal", dtotal), ("ctotal", ctotal)):
+        if not math.isfinite(val):  # the reference goes on with garbage
+            raise _Bad("%s: key '%s': value out of range" % (desc, key))
     node = Node(
         name,
         mtotal,

@@ -364,6 +364,15 @@ def _exact_number(val: Fraction):
     return val
 
 
+def _object(pairs: list) -> dict:
+    d = dict(pairs)
+    if len(d) != len(pairs):  # repeated keys: the first one counts
+        d = {}
+        for k, v in pairs:
+            d.setdefault(k, v)
+    return d
+
+
 def _reject_constant(name: str):
     raise ValueError(name)
 
@@ -372,13 +381,17 @@ def decode_json(text: str) -> Any:
     """Decodes a JSON text as the reference does (raises ``JsonError``).
 
     Well-formed input takes the fast standard parser; anything it refuses
-    (or where the two could disagree) goes through the exact reader.  The
-    one known difference: an object with a repeated key gives the last
-    value here, the first in the reference (and the exact reader).
+    (or where the two could disagree) goes through the exact reader.  Of
+    a key repeated in an object the first value counts, as there.
     """
     if text[:1] in ("[", "{"):
         try:
-            return json.loads(text, parse_float=_parse_float, parse_constant=_reject_constant)
+            return json.loads(
+                text,
+                parse_float=_parse_float,
+                parse_constant=_reject_constant,
+                object_pairs_hook=_object,
+            )
         except (ValueError, RecursionError):
             pass
     return _TextJson(text).top()
