@@ -868,7 +868,7 @@ def test_json_fast_path_agrees_with_exact_reader():
     )
     tops = st.lists(values, max_size=4) | st.dictionaries(st.text(max_size=5), values)
 
-    @settings(max_examples=100, deadline=None)
+    @settings(max_examples=60, deadline=None)
     @given(tops, st.sampled_from([None, 1]))
     def check(value, indent):
         text = json.dumps(value, indent=indent, ensure_ascii=False)
