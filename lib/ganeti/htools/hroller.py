@@ -21,7 +21,7 @@ import heapq
 import sys
 from dataclasses import dataclass, field
 
-from ganeti.htools import balance, cli, loader
+from ganeti.htools import cli, loader, model
 from ganeti.htools.cli import EXIT_FAILURE, EXIT_SUCCESS
 from ganeti.htools.model import DT_DRBD
 
@@ -322,6 +322,54 @@ class _Round:
         return True
 
 
+def _drop(node, inst, primary: bool):
+    """``node`` without ``inst``.  The model divides by the node's memory
+    and CPU totals, which a node with unknown figures ("?") lacks: it then
+    only loses the instance from its list and gets its disk back, the only
+    figures hroller looks at on such a node (it is offline, never a
+    target)."""
+    try:
+        return node.remove_pri(inst) if primary else node.remove_sec(inst)
+    except ZeroDivisionError:
+        n = node.copy()
+        if primary:
+            n.plist = [i for i in node.plist if i != inst.idx]
+        else:
+            n.slist = [i for i in node.slist if i != inst.idx]
+        if inst.uses_local_storage():
+            n.f_dsk = node.f_dsk + inst.dsk
+        return n
+
+
+def _fail_over_one(st: State, idx: int) -> bool:
+    """Fails ``idx`` over to its secondary (hard limits only)."""
+    inst = st.insts[idx]
+    pdx, sdx = inst.pnode, inst.snode
+    old_p, old_s = st.nodes[pdx], st.nodes[sdx]
+    if model.check_migration(old_p, old_s):
+        return False
+    try:
+        new_p = _drop(old_s, inst, False).add_pri(inst, True)
+    except ZeroDivisionError:
+        return False  # a node without figures has no memory to offer
+    if isinstance(new_p, str):
+        return False
+    int_p = _drop(old_p, inst, True)
+    try:
+        new_s = int_p.add_sec(inst, sdx, True, ignore_disks=False)
+    except ZeroDivisionError:  # passed the checks, see _drop
+        new_s = int_p.copy()
+        new_s.slist = int_p.slist + [idx]
+        new_s.f_dsk = int_p.f_dsk - inst.dsk
+    if isinstance(new_s, str):
+        return False
+    st.nodes[pdx], st.nodes[sdx] = new_s, new_p
+    ni = inst.copy()
+    ni.pnode, ni.snode = sdx, pdx
+    st.insts[idx] = ni
+    return True
+
+
 def _move_non_redundant(rnd: _Round, idx: int) -> bool:
     st = rnd.st
     inst = st.insts[idx]
@@ -334,7 +382,7 @@ def _move_non_redundant(rnd: _Round, idx: int) -> bool:
         new_t = tnode.add_pri(inst, True)
         if isinstance(new_t, str):
             continue
-        st.nodes[src] = snode.remove_pri(inst)
+        st.nodes[src] = _drop(snode, inst, True)
         st.nodes[t] = new_t
         ni = inst.copy()
         ni.pnode = t
@@ -347,18 +395,20 @@ def _move_non_redundant(rnd: _Round, idx: int) -> bool:
 def _replace_secondary(rnd: _Round, idx: int) -> bool:
     st = rnd.st
     inst = st.insts[idx]
-    sdx = inst.snode
-    for t in rnd.targets(st.nodes[sdx].group, inst.pnode):
-        if inst.uses_local_storage() and st.nodes[t].f_dsk - inst.dsk <= 0:
+    pdx, sdx = inst.pnode, inst.snode
+    for t in rnd.targets(st.nodes[sdx].group, pdx):
+        tnode = st.nodes[t]
+        if inst.uses_local_storage() and tnode.f_dsk - inst.dsk <= 0:
             continue
-        res = balance.apply_move(st.nodes, inst, (balance.REPLACE_SECONDARY, t), True)
-        if isinstance(res, str):
+        ni = inst.copy()
+        ni.snode = t
+        new_t = tnode.add_sec(ni, pdx, True)
+        if isinstance(new_t, str):
             continue
-        changes, ni, pdx, new_sdx = res
-        for k, _, new in changes:
-            st.nodes[k] = new
+        st.nodes[sdx] = _drop(st.nodes[sdx], inst, False)
+        st.nodes[t] = new_t
         st.insts[idx] = ni
-        st.moves[idx] = (pdx, new_sdx)
+        st.moves[idx] = (pdx, t)
         return True
     return False
 
@@ -454,13 +504,8 @@ class Planner:
                 inst = mig.insts[idx]
                 if not is_redundant(inst):
                     continue
-                res = balance.apply_move(mig.nodes, inst, (balance.FAILOVER,), True)
-                if isinstance(res, str):
+                if not _fail_over_one(mig, idx):
                     raise PlanError(ERR_MIGRATE)
-                changes, ni, _, _ = res
-                for k, _, new in changes:
-                    mig.nodes[k] = new
-                mig.insts[idx] = ni
         return mig
 
 
@@ -561,7 +606,9 @@ def main(argv=None) -> None:
     verbose = opts["verbose"]
     if verbose != 0:  # the reference is silent about it at exactly -q
         cli.warn_inconsistent(cd)
-    masters = {n.idx for n in cd.nodes if n.is_master}
+    # (a text-backend node with unknown figures, "?", is loaded offline and
+    # is no master for the reference, whatever its role letter)
+    masters = {n.idx for n in cd.nodes if n.is_master and not n.offline}
     if not masters:
         if opts.get(FORCE_KEY):
             out.flush()
