@@ -622,8 +622,10 @@ def main(argv=None) -> None:
         try:
             with open(path, "w") as fh:
                 fh.write(saved + "\n")
-        except OSError as err:
-            cli.die(loader.io_error_text(err))
+        except OSError as err:  # the reference dies of the I/O exception
+            out.flush()
+            sys.stderr.write("hroller: %s\n" % loader.io_error_text(err))
+            sys.exit(EXIT_FAILURE)
         out.flush()
         sys.stderr.write(
             "The cluster state before hroller run has been written to file '%s'\n" % path
