@@ -14,6 +14,7 @@ from typing import Optional
 import os
 
 from ganeti.htools import balance, metrics
+from ganeti.htools.globaln1 import EXACT, FAIL, OK
 from ganeti.htools.model import (ALLOC_POLICY_ORDER, FAIL_MODES, FAIL_N1,
                                  Instance, inst_matches_policy)
 
@@ -34,6 +35,9 @@ class AllocOptions:
     capacity: bool = True          # global N+1 check of every candidate
     accept_existing: bool = False  # skip nodes already failing N+1
     force: bool = False            # ignore soft limits
+    # hail: a base state that is not redundant already fails every
+    # candidate (hspace only refuses to make more nodes fail)
+    strict_n1: bool = False
 
 
 @dataclass
@@ -202,19 +206,24 @@ def _VALUES(node):  # noqa: N802 - a cache lookup, named like a constant
     return balance._values(node)
 
 
+def _checker(nodes, insts, opts):
+    """The global N+1 checker of this base state (the last one is kept)."""
+    last = _CHECKER[0]
+    if last is not None and last.nodes is nodes and last.insts is insts \
+            and last.accept_existing == opts.accept_existing:
+        return last
+    from ganeti.htools import globaln1
+    chk = globaln1.Checker(nodes, insts, opts.accept_existing)
+    _CHECKER[0] = chk
+    return chk
+
+
 def _redundant_after(nodes, insts, cand, opts, cache: dict) -> bool:
     chk = cache.get("checker")
     if chk is None:
-        last = _CHECKER[0]
-        if last is not None and last.nodes is nodes and \
-                last.insts is insts and \
-                last.accept_existing == opts.accept_existing:
-            chk = last
-        else:
-            from ganeti.htools import globaln1
-            chk = globaln1.Checker(nodes, insts, opts.accept_existing)
-            _CHECKER[0] = chk
-        cache["checker"] = chk
+        chk = cache["checker"] = _checker(nodes, insts, opts)
+    if opts.strict_n1 and not chk.base_redundant():
+        return False
     return chk.ok_after(cand[1], cand[3])
 
 
@@ -409,13 +418,41 @@ def finish_pairs(nodes: list, insts: list, per_p: list, best, nok: int,
             c = materialize(best[1], best[2], best[0])
             sol.best = (c[1], c[2], c[0], c[3])
         return
+    chk = _checker(nodes, insts, opts)
+    tables = chk.pair_tables()
+
+    def verdict(k: int, j: int, code: int) -> bool:
+        if code == EXACT:
+            c = materialize(k, j, float(per_p[k][4][j]))
+            return chk.ok_after(c[1], c[3])
+        return code == OK
+
+    doomed = opts.strict_n1 and not chk.base_redundant()
+    rows = []
+    for p, new_p, ni, s_ok, _ in per_p:
+        if doomed:
+            rows.append([FAIL] * len(s_ok))
+        elif tables is None:
+            rows.append([EXACT] * len(s_ok))
+        else:
+            rows.append(tables.row(p, new_p, ni, s_ok))
     if not lazy:
-        cands = [
-            materialize(k, j, float(sc))
-            for k, (_, _, _, _, scs) in enumerate(per_p)
-            for j, sc in enumerate(scs)
-        ]
-        _select(sol, cands, nodes, insts, opts, False)
+        bad = 0
+        best = None
+        for k, (_, _, _, _, scs) in enumerate(per_p):
+            codes = rows[k]
+            for j, code in enumerate(codes):
+                if not verdict(k, j, code):
+                    bad += 1
+                    continue
+                sc = scs[j]
+                if best is None or not best[0] < sc:
+                    best = (sc, k, j)
+        failures.extend([FAIL_N1] * bad)
+        sol.allocs = nok - bad
+        if best is not None:
+            c = materialize(best[1], best[2], float(best[0]))
+            sol.best = (c[1], c[2], c[0], c[3])
         return
     # lazy: check the best candidates first (later ones first on ties)
     order = []
@@ -429,10 +466,9 @@ def finish_pairs(nodes: list, insts: list, per_p: list, best, nok: int,
     for score, _, k, j in order:
         if limit is not None and score > limit:
             break
-        c = materialize(k, j, score)
-        if _redundant_after(nodes, insts, c, opts, {}):
+        if verdict(k, j, rows[k][j]):
             if chosen is None:
-                chosen = c
+                chosen = materialize(k, j, score)
                 limit = score
         else:
             bad += 1

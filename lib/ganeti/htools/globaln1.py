@@ -227,6 +227,15 @@ class Checker:
                     if not d or d[-1] != m:
                         d.append(m)
         self.needs_wit = [m for m in range(n) if self.base_ok[m] and self.wits[m] is not None]
+        # witness -> nodes relying on it; nodes without any witness
+        self.wit_users: dict = {}
+        self.no_wit: list = []
+        for m in self.needs_wit:
+            if not self.wits[m]:
+                self.no_wit.append(m)
+            for t in self.wits[m]:
+                self.wit_users.setdefault(t, []).append(m)
+        self._pairs = None
 
     def ok_after(self, changes: list, inst: Instance) -> bool:
         nl = list(self.nodes)
@@ -234,30 +243,197 @@ class Checker:
         for idx, _, new in changes:
             nl[idx] = new
             changed.add(idx)
-        il = self.insts
-        if inst.idx == len(il):
-            il = il + [inst]
-        else:
-            il = list(il)
-            il[inst.idx] = inst
+        il = _WithInstance(self.insts, inst)
         check = set(changed)
         for x in changed:
             check.update(self.deps[x])
         base_ok = self.base_ok
+        acc = self.accept_existing
         for m in sorted(check):
             if not base_ok[m] or nl[m].offline:
                 continue
-            if self.accept_existing and nl[m].fail_n1:
+            if acc and nl[m].fail_n1:
                 continue
             if not can_evacuate(nl, il, m):
                 return False
-        for m in self.needs_wit:
+        # nodes outside ``check`` whose every witness changed
+        users = set(self.no_wit)
+        for t in changed:
+            users.update(self.wit_users.get(t, ()))
+        for m in sorted(users):
             if m in check:
                 continue
             if any(t not in changed for t in self.wits[m]):
                 continue
-            if self.accept_existing and nl[m].fail_n1:
+            if acc and nl[m].fail_n1:
                 continue
             if not can_evacuate(nl, il, m):
                 return False
         return True
+
+    def base_redundant(self) -> bool:
+        """Whether every online node of the base state can be evacuated
+        (nodes failing N+1 already are left out with accept_existing)."""
+        acc = self.accept_existing
+        return all(
+            self.base_ok[m] or n.offline or (acc and n.fail_n1) for m, n in enumerate(self.nodes)
+        )
+
+    # -- fast verdicts of DRBD pair candidates ------------------------------
+    def pair_tables(self) -> Optional["PairTables"]:
+        """Tables deciding most (primary, secondary) candidates at once.
+
+        None when the shortcut does not apply (exclusive storage: spindle
+        checks in failovers); callers then use ``ok_after``.
+        """
+        if self._pairs is None:
+            if any(n.excl_storage for n in self.nodes):
+                self._pairs = False
+            else:
+                self._pairs = PairTables(self)
+        return self._pairs or None
+
+
+class _WithInstance:
+    """An instance list plus one (new or replaced) instance, uncopied."""
+
+    __slots__ = ("base", "idx", "inst")
+
+    def __init__(self, base: list, inst: Instance) -> None:
+        self.base = base
+        self.idx = inst.idx
+        self.inst = inst
+
+    def __getitem__(self, i: int) -> Instance:
+        if i == self.idx:
+            return self.inst
+        return self.base[i]
+
+    def __len__(self) -> int:
+        return max(len(self.base), self.idx + 1)
+
+
+OK = 0
+FAIL = 1
+EXACT = 2
+
+
+class PairTables:
+    """What a DRBD allocation on (p, s) can change in the N+1 verdicts.
+
+    Derived from the base state of a ``Checker``: a DRBD failover only
+    needs memory on its target (its disk is already there; the hard disk
+    checks are implied by the allocation's own checks), so the failovers
+    of a node onto one target fail exactly when the target's unallocated
+    memory minus their summed memory is not positive.  A candidate changes
+    only p (a new primary: less memory) and s (a new secondary: no memory),
+    so the verdicts that can change are: p's own failovers (the new
+    instance goes to s), the failovers of other nodes onto p, and the
+    re-creations whose every witness is p or s.  The first two are decided
+    here exactly; the last ones are answered ``EXACT`` (the caller then
+    runs ``Checker.ok_after``).
+    """
+
+    def __init__(self, chk: Checker) -> None:
+        nodes = chk.nodes
+        insts = chk.insts
+        acc = chk.accept_existing
+        n = len(nodes)
+        self.chk = chk
+        self.unalloc = [nd.unallocated_mem() for nd in nodes]
+        self.active = [
+            chk.base_ok[m] and not nodes[m].offline and not (acc and nodes[m].fail_n1)
+            for m in range(n)
+        ]
+        # per node: failover target -> summed memory of its DRBD primaries
+        self.load: list = [None] * n
+        for m, nd in enumerate(nodes):
+            ld: dict = {}
+            for i in nd.plist:
+                inst = insts[i]
+                if inst.disk_template == DT_DRBD and inst.snode >= 0:
+                    ld[inst.snode] = ld.get(inst.snode, 0) + (
+                        inst.mem if inst.uses_memory() else 0
+                    )
+            self.load[m] = ld
+        # per target: the two largest loads of active nodes failing onto it
+        self.top: list = [None] * n
+        for m in range(n):
+            if not self.active[m]:
+                continue
+            for t, mem in self.load[m].items():
+                cur = self.top[t]
+                if cur is None:
+                    self.top[t] = (mem, m, None)
+                elif mem > cur[0]:
+                    self.top[t] = (mem, m, cur[0])
+                elif cur[2] is None or mem > cur[2]:
+                    self.top[t] = (cur[0], cur[1], mem)
+        # re-creations depending on one or two witnesses only
+        self.single: set = set()
+        self.double: dict = {}
+        self.always = False
+        for m in chk.needs_wit:
+            if not self.active[m]:
+                continue
+            w = chk.wits[m]
+            if not w:
+                self.always = True
+            elif len(w) == 1:
+                self.single.add(w[0])
+            elif len(w) == 2:
+                self.double.setdefault(w[0], set()).add(w[1])
+                self.double.setdefault(w[1], set()).add(w[0])
+        self.mig = any(nd.mig_tags for nd in nodes)
+
+    def row(self, p: int, new_p, inst: Instance, secs) -> list:
+        """Codes (OK, FAIL, EXACT) of the candidates (p, s), s in ``secs``."""
+        chk = self.chk
+        nodes = chk.nodes
+        if inst.disk_template != DT_DRBD or inst.forthcoming or \
+                not inst.uses_local_storage():
+            return [EXACT] * len(secs)
+        acc = chk.accept_existing
+        mem = inst.mem if inst.uses_memory() else 0
+        sec_mem = inst.mem if inst.uses_sec_mem() else 0
+        unalloc = self.unalloc
+        p_act = self.active[p] and not (acc and new_p.fail_n1)
+        lp = self.load[p]
+        room_p = unalloc[p] - mem
+        top = self.top[p]
+        if top is None:
+            fail_all = False
+            fail_m1 = False
+            m1 = -1
+        else:
+            m1 = top[1]
+            fail_all = room_p - top[0] <= 0
+            fail_m1 = top[2] is not None and room_p - top[2] <= 0
+        unsure_all = self.always or p in self.single
+        single = self.single
+        partners = self.double.get(p, ())
+        mig = self.mig
+        p_node = nodes[p]
+        out = []
+        for s in secs:
+            if p_act and (unalloc[s] - lp.get(s, 0) - mem <= 0 or
+                          (mig and check_migration(p_node, nodes[s]))):
+                out.append(FAIL)
+                continue
+            if s == m1:
+                s_act = True
+                if acc:
+                    sn = nodes[s]
+                    s_act = not (sn.unallocated_mem() <= max(
+                        sn.r_mem, sn.peers.get(p, 0) + sec_mem))
+                if fail_all if s_act else fail_m1:
+                    out.append(FAIL)
+                    continue
+            elif fail_all:
+                out.append(FAIL)
+                continue
+            if unsure_all or s in single or s in partners:
+                out.append(EXACT)
+            else:
+                out.append(OK)
+        return out

@@ -32,7 +32,7 @@ def _set_excl_tags(cd, insts: list) -> None:
 
 def process(cd, req, opts: alloc.AllocOptions = None) -> str:
     if opts is None:
-        opts = alloc.AllocOptions()
+        opts = alloc.AllocOptions(strict_n1=True)
     nodes = cd.nodes
     _set_excl_tags(cd, req.instances)
     kind = req.kind
@@ -120,12 +120,13 @@ def main(argv=None) -> None:
         loader.merge_data(cd)
     except loader.LoadError as err:
         cli.die(str(err))
+    cli.warn_inconsistent(cd)
     if opts.get("save"):
         with open(opts["save"] + ".pre-ialloc", "w") as fh:
             fh.write(loader.serialize_cluster(cd) + "\n")
     aopts = alloc.AllocOptions(
         capacity=not opts.get("no_capacity_checks"),
-        force=bool(opts.get("ignore_soft")))
+        force=bool(opts.get("ignore_soft")), strict_n1=True)
     sys.stdout.write(process(cd, req, aopts) + "\n")
     sys.exit(EXIT_SUCCESS)
 

@@ -1,0 +1,193 @@
+"""The global N+1 shortcuts agree with the exact simulation.
+
+``PairTables.row`` decides most DRBD allocation candidates without
+simulating node failures; every verdict it gives (OK or FAIL) must be the
+one ``Checker.ok_after`` computes by simulation, on roomy and on over-full
+clusters, with and without --accept-existing-errors.  No Haskell needed.
+"""
+
+import pytest
+
+from ganeti.htools import globaln1, loader
+from ganeti.htools.model import Instance
+
+from conftest import gen_cluster
+
+
+def _load(path):
+    cd = loader.load_text_file(path)
+    return loader.merge_data(cd)
+
+
+def _new_inst(cd, mem, dsk, offline=False):
+    inst = Instance("new", mem, dsk, 1, "ADMIN_offline" if offline
+                    else "running", [], True, -1, -1, "drbd")
+    inst.idx = len(cd.instances)
+    return inst
+
+
+def _compare(cd, inst, accept):
+    nodes = cd.nodes
+    chk = globaln1.Checker(nodes, cd.instances, accept)
+    tables = chk.pair_tables()
+    assert tables is not None
+    seen = {globaln1.OK: 0, globaln1.FAIL: 0, globaln1.EXACT: 0}
+    for p, pn in enumerate(nodes):
+        if pn.offline:
+            continue
+        ni = inst.copy()
+        ni.pnode = p
+        new_p = pn.add_pri(ni)
+        if isinstance(new_p, str):
+            continue
+        secs = []
+        news = []
+        for s, sn in enumerate(nodes):
+            if s == p or sn.offline or sn.group != pn.group:
+                continue
+            si = ni.copy()
+            si.snode = s
+            new_s = sn.add_sec(si, p)
+            if isinstance(new_s, str):
+                continue
+            secs.append(s)
+            news.append((si, new_s))
+        codes = tables.row(p, new_p, ni, secs)
+        assert len(codes) == len(secs)
+        for s, code, (si, new_s) in zip(secs, codes, news):
+            seen[code] += 1
+            if code == globaln1.EXACT:
+                continue
+            exact = chk.ok_after([(p, pn, new_p), (s, nodes[s], new_s)], si)
+            assert exact == (code == globaln1.OK), (p, s, code)
+    return seen
+
+
+@pytest.mark.parametrize("accept", [False, True])
+@pytest.mark.parametrize("mem", [512, 4096, 12288])
+def test_rows_match_simulation_roomy(tmp_path, accept, mem):
+    cd = _load(gen_cluster(str(tmp_path / "c.data"), 16, 90))
+    seen = _compare(cd, _new_inst(cd, mem, 20480), accept)
+    assert seen[globaln1.OK] > 0
+
+
+@pytest.mark.parametrize("accept", [False, True])
+@pytest.mark.parametrize("name,mem", [("o8", 1024), ("o8", 2048),
+                                      ("o20", 1024), ("o20", 6144),
+                                      ("f8", 4096), ("f8", 512)])
+def test_rows_match_simulation_full(clusters, accept, name, mem):
+    """Over-full clusters: many candidates fail the check."""
+    cd = _load(clusters[name])
+    _compare(cd, _new_inst(cd, mem, 1024), accept)
+
+
+def squeeze(src: str, dst: str, factor: float) -> str:
+    """A copy of a text cluster whose even nodes report less free memory
+    (so they fail N+1 already and accept secondaries without the check)."""
+    out = []
+    section = 0
+    with open(src) as fh:
+        for line in fh:
+            if line == "\n":
+                section += 1
+            elif section == 1:
+                f = line.rstrip("\n").split("|")
+                if int(f[0][-2:]) % 2 == 0:
+                    f[3] = str(int(int(f[3]) * factor))
+                line = "|".join(f) + "\n"
+            out.append(line)
+    with open(dst, "w") as fh:
+        fh.write("".join(out))
+    return dst
+
+
+@pytest.fixture(scope="module")
+def squeezed(tmp_path_factory):
+    import os
+    import subprocess
+    from conftest import OURS
+    d = tmp_path_factory.mktemp("squeezed")
+    base = gen_cluster(str(d / "c16.data"), 16, 60)
+    subprocess.run([os.path.join(OURS, "hspace"), "-t", base,
+                    "--disk-template", "drbd", "--no-capacity-checks",
+                    "-S", str(d / "full"), "-q"], check=True,
+                   capture_output=True)
+    out = {}
+    for src, name in ((base, "c16"), (str(d / "full.standard"), "full")):
+        for fac in (0.2, 0.05):
+            key = "%s-%s" % (name, fac)
+            out[key] = squeeze(src, str(d / (key + ".data")), fac)
+    return out
+
+
+@pytest.mark.parametrize("accept", [False, True])
+@pytest.mark.parametrize("mem", [256, 1024, 4096])
+@pytest.mark.parametrize("name", ["c16-0.2", "c16-0.05", "full-0.2",
+                                  "full-0.05"])
+def test_rows_match_simulation_squeezed(squeezed, name, mem, accept):
+    cd = _load(squeezed[name])
+    _compare(cd, _new_inst(cd, mem, 1024), accept)
+
+
+def test_squeezed_cluster_has_failures(squeezed):
+    cd = _load(squeezed["full-0.2"])
+    seen = _compare(cd, _new_inst(cd, 1024, 1024), False)
+    assert seen[globaln1.FAIL] > 0 and seen[globaln1.OK] > 0
+
+
+def test_offline_instance_uses_no_memory(clusters):
+    cd = _load(clusters["o20"])
+    _compare(cd, _new_inst(cd, 8192, 10240, offline=True), False)
+
+
+@pytest.mark.parametrize("name", ["c16-0.2", "full-0.2", "full-0.05"])
+@pytest.mark.parametrize("mem", [256, 1024, 4096])
+def test_hail_squeezed_matches_reference(squeezed, tmp_path, name, mem):
+    """hail with capacity checks on clusters with failing nodes."""
+    import os
+    from conftest import (OURS, gen_ialloc, haskell_tool, have_haskell, run,
+                          write_request)
+    if not have_haskell():
+        pytest.skip("Ganeti's Haskell htools are not installed")
+    gen_ialloc(squeezed[name], str(tmp_path))
+    src = os.path.join(str(tmp_path), "%s-alloc-drbd.json" % name)
+    req = write_request(src, str(tmp_path / "req.json"), memory=mem)
+    ref = run([haskell_tool("hail"), req])
+    ours = run([os.path.join(OURS, "hail"), req])
+    assert ours == ref
+
+
+@pytest.mark.parametrize("req", ["alloc-drbd", "alloc-plain", "multi-alloc"])
+def test_hail_strict_across_groups(tmp_path, req):
+    """One group with nodes that cannot be evacuated: hail refuses every
+    candidate in every group (the whole cluster must stay redundant)."""
+    import os
+    from conftest import OURS, gen_ialloc, haskell_tool, have_haskell, run
+    if not have_haskell():
+        pytest.skip("Ganeti's Haskell htools are not installed")
+    src = str(tmp_path / "g16src.data")
+    import subprocess
+    import sys
+    from conftest import SHARED
+    subprocess.run([sys.executable, os.path.join(SHARED, "gen_cluster.py"),
+                    "--nodes", "16", "--instances", "60", "--groups", "2",
+                    "-o", src], check=True, capture_output=True)
+    out = []
+    section = 0
+    with open(src) as fh:
+        for line in fh:
+            if line == "\n":
+                section += 1
+            elif section == 1:
+                f = line.rstrip("\n").split("|")
+                if f[0].startswith("node-01") and int(f[0][-2:]) % 2 == 0:
+                    f[3] = str(int(int(f[3]) * 0.2))
+                line = "|".join(f) + "\n"
+            out.append(line)
+    dst = tmp_path / "g16s.data"
+    dst.write_text("".join(out))
+    gen_ialloc(str(dst), str(tmp_path))
+    path = os.path.join(str(tmp_path), "g16s-%s.json" % req)
+    ref = run([haskell_tool("hail"), path])
+    assert "FailN1" in ref[1]
+    assert run([os.path.join(OURS, "hail"), path]) == ref
