@@ -428,6 +428,10 @@ def finish_pairs(nodes: list, insts: list, per_p: list, best, nok: int,
         return code == OK
 
     doomed = opts.strict_n1 and not chk.base_redundant()
+    if per_p and not isinstance(per_p[0][3], list):
+        _finish_arrays(per_p, nok, chk, tables, doomed, verdict, materialize,
+                       lazy, sol)
+        return
     rows = []
     for p, new_p, ni, s_ok, _ in per_p:
         if doomed:
@@ -476,6 +480,84 @@ def finish_pairs(nodes: list, insts: list, per_p: list, best, nok: int,
     sol.allocs = nok - bad
     if chosen is not None:
         sol.best = (chosen[1], chosen[2], chosen[0], chosen[3])
+
+
+def _finish_arrays(per_p, nok, chk, tables, doomed, verdict, materialize,
+                   lazy, sol) -> None:
+    """``finish_pairs`` for numpy rows: verdicts and selection per array."""
+    import numpy as np
+
+    rows = []
+    for k, (p, new_p, ni, s_ok, _) in enumerate(per_p):
+        if doomed:
+            codes = np.full(len(s_ok), FAIL, dtype=np.int8)
+        elif tables is None:
+            codes = np.full(len(s_ok), EXACT, dtype=np.int8)
+        else:
+            codes = tables.row_array(p, new_p, ni, s_ok)
+        if not lazy:
+            for j in np.flatnonzero(codes == EXACT):
+                codes[j] = OK if verdict(k, int(j), EXACT) else FAIL
+        rows.append(codes)
+    if not lazy:
+        bad = 0
+        best = None
+        for k, (_, _, _, _, scs) in enumerate(per_p):
+            ok = rows[k] == OK
+            n_ok = int(ok.sum())
+            bad += len(ok) - n_ok
+            if not n_ok:
+                continue
+            sc = np.where(ok, scs, np.inf)
+            mn = sc[ok].min()
+            j = len(sc) - 1 - int(np.flatnonzero(sc[::-1] == mn)[0])
+            if best is None or not best[0] < mn:
+                best = (float(mn), k, j)
+    else:
+        # candidates by score, the later one first on equal scores
+        scores = np.concatenate([x[4] for x in per_p])
+        codes = np.concatenate(rows)
+        kk = np.concatenate([np.full(len(x[4]), k, dtype=np.int64)
+                             for k, x in enumerate(per_p)])
+        jj = np.concatenate([np.arange(len(x[4]), dtype=np.int64)
+                             for x in per_p])
+        flat = np.arange(len(scores))
+        order = np.lexsort((-flat, scores))
+        cs = codes[order]
+        ss = scores[order]
+        bad = 0
+        best = None
+        pos = 0
+        total = len(order)
+        while pos < total:
+            rest = cs[pos:] != FAIL
+            if not rest.any():
+                bad += total - pos
+                pos = total
+                break
+            q = pos + int(np.argmax(rest))
+            bad += q - pos
+            o = order[q]
+            if cs[q] == OK or verdict(int(kk[o]), int(jj[o]), EXACT):
+                best = (float(ss[q]), int(kk[o]), int(jj[o]))
+                pos = q + 1
+                break
+            bad += 1
+            pos = q + 1
+        if best is not None:
+            limit = best[0]
+            while pos < total and ss[pos] <= limit:
+                o = order[pos]
+                code = cs[pos]
+                if code == FAIL or (code == EXACT and not verdict(
+                        int(kk[o]), int(jj[o]), EXACT)):
+                    bad += 1
+                pos += 1
+    sol.failures.extend([FAIL_N1] * bad)
+    sol.allocs = nok - bad
+    if best is not None:
+        c = materialize(best[1], best[2], best[0])
+        sol.best = (c[1], c[2], c[0], c[3])
 
 
 def _scalar_pairs(nodes, insts, base, targets, stats, opts, lazy, sol):

@@ -184,6 +184,76 @@ def _witnesses(nl: list, targets: list, insts: list, src: Optional[int], want: i
     return out
 
 
+def _quick_simulate(nodes: list, insts: list, m: int, group: list):
+    """``simulate(..., want_witnesses=True)`` without copying nodes.
+
+    DRBD failovers only move memory onto their targets (a target's disk
+    holds the instance already), so they succeed exactly when each
+    target's unallocated memory minus the memory failing over onto it
+    stays positive (and the disks involved are not exhausted); witnesses
+    are then looked for on the targets' memory after those failovers.
+    Returns None when re-creation would need the greedy simulation (no
+    witness) — the caller then runs ``simulate``.  Not for exclusive
+    storage (spindle checks).
+    """
+    node = nodes[m]
+    load: dict = {}
+    shared = []
+    other = []
+    for i in node.plist:
+        inst = insts[i]
+        if inst.disk_template == DT_DRBD:
+            t = inst.snode
+            if t < 0:
+                return False, None
+            tn = nodes[t]
+            if check_migration(node, tn):
+                return False, None
+            if inst.uses_local_storage() and (tn.f_dsk <= 0 or node.f_dsk <= 0):
+                return False, None
+            load[t] = load.get(t, 0) + (inst.mem if inst.uses_memory() else 0)
+        elif _movable(inst):
+            shared.append(inst)
+        else:
+            other.append(inst)
+    for t, mem in load.items():
+        if nodes[t].unallocated_mem() - mem <= 0:
+            return False, None
+    if not shared and not other:
+        return True, None
+    todo = shared + other
+    mem = 0
+    dsk = 0
+    for inst in todo:
+        if inst.uses_memory():
+            mem += inst.mem
+        if inst.uses_local_storage():
+            dsk += inst.dsk
+    out = []
+    for t in group:
+        if t == m:
+            continue
+        n = nodes[t]
+        if n.unallocated_mem() - load.get(t, 0) - mem <= 0:
+            continue
+        if dsk and n.f_dsk - dsk <= 0:
+            continue
+        if shared and check_migration(node, n):
+            continue
+        ok = True
+        for inst in todo:
+            if inst_matches_policy(inst, n.ipolicy, n.excl_storage):
+                ok = False
+                break
+        if ok:
+            out.append(t)
+            if len(out) >= 3:
+                break
+    if not out:
+        return None
+    return True, out
+
+
 def redundant(nodes: list, insts: list, accept_existing: bool = False) -> bool:
     """Whether every online node of ``nodes`` can fail (exact, slow)."""
     for m, n in enumerate(nodes):
@@ -214,10 +284,18 @@ class Checker:
         self.base_ok = [False] * n
         self.wits: list = [None] * n
         self.deps: list = [[] for _ in range(n)]
+        fast = not any(nd.excl_storage for nd in nodes)
+        if fast:
+            by_group: dict = {}
+            for x, nd in enumerate(nodes):
+                by_group.setdefault(nd.group, []).append(x)
         for m, node in enumerate(nodes):
             if node.offline:
                 continue
-            ok, wits = simulate(nodes, insts, m, want_witnesses=True)
+            res = _quick_simulate(nodes, insts, m, by_group[node.group]) if fast else None
+            if res is None:
+                res = simulate(nodes, insts, m, want_witnesses=True)
+            ok, wits = res
             self.base_ok[m] = ok
             self.wits[m] = wits
             for i in node.plist:
@@ -385,6 +463,66 @@ class PairTables:
                 self.double.setdefault(w[0], set()).add(w[1])
                 self.double.setdefault(w[1], set()).add(w[0])
         self.mig = any(nd.mig_tags for nd in nodes)
+        self._arrays = None
+
+    def row_array(self, p: int, new_p, inst: Instance, secs):
+        """``row`` for a numpy array of secondaries (int8 codes)."""
+        import numpy as np
+
+        chk = self.chk
+        nodes = chk.nodes
+        n = len(secs)
+        if inst.disk_template != DT_DRBD or inst.forthcoming or \
+                not inst.uses_local_storage():
+            return np.full(n, EXACT, dtype=np.int8)
+        arr = self._arrays
+        if arr is None:
+            arr = self._arrays = {
+                "unalloc": np.asarray(self.unalloc, dtype=np.int64),
+                "single": np.asarray(sorted(self.single), dtype=np.int64),
+            }
+        acc = chk.accept_existing
+        mem = inst.mem if inst.uses_memory() else 0
+        sec_mem = inst.mem if inst.uses_sec_mem() else 0
+        unalloc = self.unalloc
+        fail = np.zeros(n, dtype=bool)
+        if self.active[p] and not (acc and new_p.fail_n1):
+            room = arr["unalloc"][secs] - mem
+            lp = self.load[p]
+            if lp:
+                for t, ld in lp.items():
+                    room[secs == t] -= ld
+            fail |= room <= 0
+            if self.mig:
+                p_node = nodes[p]
+                fail |= np.fromiter(
+                    (bool(check_migration(p_node, nodes[s])) for s in secs),
+                    dtype=bool, count=n)
+        top = self.top[p]
+        if top is not None:
+            room_p = unalloc[p] - mem
+            m1 = top[1]
+            if room_p - top[0] <= 0:
+                at_m1 = secs == m1
+                if at_m1.any():
+                    sn = nodes[m1]
+                    s_act = not acc or not (sn.unallocated_mem() <= max(
+                        sn.r_mem, sn.peers.get(p, 0) + sec_mem))
+                    if s_act or (top[2] is not None and room_p - top[2] <= 0):
+                        fail[:] = True
+                    else:
+                        fail |= ~at_m1
+                else:
+                    fail[:] = True
+        code = np.where(fail, FAIL, OK).astype(np.int8)
+        if self.always or p in self.single:
+            unsure = np.ones(n, dtype=bool)
+        else:
+            unsure = np.isin(secs, arr["single"])
+            for w in self.double.get(p, ()):
+                unsure |= secs == w
+        code[unsure & ~fail] = EXACT
+        return code
 
     def row(self, p: int, new_p, inst: Instance, secs) -> list:
         """Codes (OK, FAIL, EXACT) of the candidates (p, s), s in ``secs``."""

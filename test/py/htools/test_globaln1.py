@@ -6,6 +6,7 @@ one ``Checker.ok_after`` computes by simulation, on roomy and on over-full
 clusters, with and without --accept-existing-errors.  No Haskell needed.
 """
 
+import numpy as np
 import pytest
 
 from ganeti.htools import globaln1, loader
@@ -54,6 +55,8 @@ def _compare(cd, inst, accept):
             news.append((si, new_s))
         codes = tables.row(p, new_p, ni, secs)
         assert len(codes) == len(secs)
+        arr = tables.row_array(p, new_p, ni, np.asarray(secs, dtype=np.int64))
+        assert [int(x) for x in arr] == codes
         for s, code, (si, new_s) in zip(secs, codes, news):
             seen[code] += 1
             if code == globaln1.EXACT:
@@ -191,3 +194,34 @@ def test_hail_strict_across_groups(tmp_path, req):
     ref = run([haskell_tool("hail"), path])
     assert "FailN1" in ref[1]
     assert run([os.path.join(OURS, "hail"), path]) == ref
+
+
+@pytest.mark.parametrize("name", ["c8", "c20", "o8", "o20", "f8"])
+def test_quick_simulate_matches(clusters, name):
+    cd = _load(clusters[name])
+    decided = _quick_matches(cd)
+    if name.startswith("c"):
+        assert decided > 0
+
+
+def test_quick_simulate_matches_squeezed(squeezed):
+    assert sum(_quick_matches(_load(p)) for p in squeezed.values()) > 0
+
+
+def _quick_matches(cd):
+    nodes = cd.nodes
+    groups: dict = {}
+    for x, nd in enumerate(nodes):
+        groups.setdefault(nd.group, []).append(x)
+    decided = 0
+    for m, nd in enumerate(nodes):
+        if nd.offline:
+            continue
+        quick = globaln1._quick_simulate(nodes, cd.instances, m,
+                                         groups[nd.group])
+        if quick is None:
+            continue
+        decided += 1
+        assert quick == globaln1.simulate(nodes, cd.instances, m,
+                                          want_witnesses=True), m
+    return decided
