@@ -20,10 +20,19 @@ It never changes the nodes it is given.
 from __future__ import annotations
 
 import bisect
+import operator
+import os
+import sys
 
-import numpy as np
+from ganeti.htools import balance, loader, metrics
 
-from ganeti.htools import balance, metrics
+if "numpy" not in sys.modules:
+    # no linear algebra here: OpenBLAS's worker threads and their buffers
+    # would only add to the import (tens of milliseconds)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# numpy's import creates tens of thousands of long-lived objects
+with loader.gc_paused(freeze=True):
+    import numpy as np
 from ganeti.htools.model import FAIL_DISK, FAIL_MEM, inst_matches_policy
 
 _STD, _SUM, _MAP = metrics.STD, metrics.SUM, metrics.MAP
@@ -75,6 +84,26 @@ def _plain_node(n) -> bool:
     )
 
 
+# (nodes list, copy of it, indices of nodes the grids cannot take)
+_BAD_CACHE: list = [None, None, None]
+
+
+def _bad_nodes(nodes: list):
+    """Indices of the nodes the grids cannot take; None: location tags."""
+    c = _BAD_CACHE
+    if c[0] is nodes and c[1] == nodes:
+        return c[2]
+    bad: set = set()
+    for k, n in enumerate(nodes):
+        if n.location_tags:
+            bad = None
+            break
+        if not _plain_node(n):
+            bad.add(k)
+    c[0], c[1], c[2] = nodes, list(nodes), bad
+    return bad
+
+
 def applicable(nodes: list, inst, targets) -> bool:
     if inst.forthcoming or not inst.has_secondary():
         return False
@@ -82,12 +111,9 @@ def applicable(nodes: list, inst, targets) -> bool:
         return False
     if not (abs(inst.dsk) < _INT_LIMIT and abs(inst.mem) < _INT_LIMIT):
         return False
-    bad = set()
-    for k, n in enumerate(nodes):
-        if n.location_tags:
-            return False
-        if not _plain_node(n):
-            bad.add(k)
+    bad = _bad_nodes(nodes)
+    if bad is None:
+        return False
     if not bad:
         return True
     for p, secs in targets:
@@ -97,6 +123,7 @@ def applicable(nodes: list, inst, targets) -> bool:
 
 
 _REC_CACHE: dict = {}
+_OLD_VALUES = operator.itemgetter(*_COLS)
 
 
 def _record(nd) -> tuple:
@@ -121,8 +148,8 @@ def _record(nd) -> tuple:
         nd.f_dsk_forth,
         nd.inst_spindles_forth,
         nd.f_mem_forth,
-    ) + tuple(v[c] for c in _COLS)
-    if len(_REC_CACHE) > 100000:
+    ) + _OLD_VALUES(v)
+    if len(_REC_CACHE) > 20000:
         _REC_CACHE.clear()
     _REC_CACHE[id(nd)] = (nd, rec)
     return rec
@@ -287,6 +314,17 @@ def _ip(fn, a, b, v):
     return fn(a, b)
 
 
+def _keep(v: np.ndarray, chg: np.ndarray, var) -> None:
+    """``v = where(chg, v, var)`` in place (``chg`` indexes v's last axis)."""
+    same = ~chg
+    if v.ndim == 2:
+        v[:, same] = var
+    elif isinstance(var, np.ndarray):
+        v[same] = var[same]
+    else:
+        v[same] = var
+
+
 def _scores(rows: list, cols: dict, take, shape) -> np.ndarray:
     """The scores of a grid: ``take`` shapes a row-side array.
 
@@ -311,9 +349,10 @@ def _scores(rows: list, cols: dict, take, shape) -> np.ndarray:
             v = _ip(np.add, var, v, v)
             # var > 0 ? var : (0.0 unless NaN); a -0.0 kept here ends as
             # a -0.0 term, which adds nothing to a total (never -0.0)
-            np.maximum(v, 0.0, out=v)
+            if not v.min() > 0:  # (the min is NaN when any is)
+                np.maximum(v, 0.0, out=v)
             if not all_chg:
-                v = np.where(chg, v, var)
+                _keep(v, chg, var)
             np.sqrt(v, out=v)
             tmp = True
         else:
@@ -398,10 +437,17 @@ def _best_of(scs: list):
 
 def try_pairs(nodes: list, insts: list, base, targets, stats, opts, lazy, sol) -> None:
     """The pair branch of ``alloc.try_alloc`` on score grids."""
+    with loader.gc_paused():
+        per_p, best, nok = _pairs(nodes, base, targets, stats, opts, sol.failures)
     from ganeti.htools import alloc
 
+    alloc.finish_pairs(nodes, insts, per_p, best, nok, opts, lazy, sol)
+
+
+def _pairs(nodes: list, base, targets, stats, opts, failures: list):
+    """(per_p, best, nok) for ``alloc.finish_pairs``; extends ``failures``."""
+
     force = opts.force
-    failures = sol.failures
     st = stats.stats
     vals = balance._values
     nvals = metrics.node_values
@@ -464,14 +510,14 @@ def try_pairs(nodes: list, insts: list, base, targets, stats, opts, lazy, sol) -
         scs.append(sc_ok)
     if scs and not opts.capacity:
         best = _best_of(scs)
-    alloc.finish_pairs(nodes, insts, per_p, best, nok, opts, lazy, sol)
+    return per_p, best, nok
 
 
 def _score_block(nodes, st, ins: _Inst, rows, rside, f, members, res) -> None:
     """Scores the primaries ``members`` against the secondaries ``f``."""
     nf = len(f)
     rec = np.array([_record(nodes[x]) for x in f], dtype=np.float64).T.copy()
-    fa = np.asarray(f, dtype=np.int64)
+    fa = np.array(f, dtype=np.int64)
     new_rmem = np.maximum(rec[_R_MEM], float(ins.sec_mem))
     code, new = _sec_side(ins, rec, new_rmem)
     okc = np.flatnonzero(code == 0)
@@ -522,6 +568,7 @@ def _score_block(nodes, st, ins: _Inst, rows, rside, f, members, res) -> None:
                 fc.append(k)
                 fm.append(m)
     fix_code = None
+    fr_a = fc_a = None
     if fr:
         fr_a = np.asarray(fr, dtype=np.int64)
         fc_a = np.asarray(fc, dtype=np.int64)
@@ -543,41 +590,153 @@ def _score_block(nodes, st, ins: _Inst, rows, rside, f, members, res) -> None:
             scores[g_r, cpos] = fsc
     # per row: failure counts, accepted secondaries and their scores
     okmask = np.ones((nr, n_ok), dtype=bool)
-    cnt_fix = {}
+    n_disk = np.full(nr, n_disk_all, dtype=np.int64)
+    n_mem = np.full(nr, n_mem_all, dtype=np.int64)
+    # the primary itself is no secondary
+    ex_r = np.fromiter((br for br, (_, e) in enumerate(members) if e >= 0), dtype=np.int64)
+    ex_c = np.fromiter((e for _, e in members if e >= 0), dtype=np.int64)
+    if len(ex_r):
+        ex_code = code[ex_c]
+        is_ok = ex_code == 0
+        okmask[ex_r[is_ok], np.searchsorted(okc, ex_c[is_ok])] = False
+        np.subtract.at(n_disk, ex_r[ex_code == 1], 1)
+        np.subtract.at(n_mem, ex_r[ex_code == 2], 1)
     if fr:
+        # a failing fix replaces the column's code
         bad = np.flatnonzero(fix_code != 0)
-        for q in bad.tolist():
-            br = fr[q]
-            k = fc[q]
-            if code[k] == 0:
-                okmask[br, int(np.searchsorted(okc, k))] = False
-            d = cnt_fix.setdefault(br, [0, 0])
-            # the fix replaces the column's code
-            old = int(code[k])
-            new_c = int(fix_code[q])
-            if old == 1:
-                d[0] -= 1
-            elif old == 2:
-                d[1] -= 1
-            if new_c == 1:
-                d[0] += 1
-            else:
-                d[1] += 1
-    fok = fa[okc]
-    for br, (r, excl) in enumerate(members):
-        n_disk = n_disk_all
-        n_mem = n_mem_all
-        if excl >= 0:
-            c = int(code[excl])
-            if c == 0:
-                okmask[br, int(np.searchsorted(okc, excl))] = False
-            elif c == 1:
-                n_disk -= 1
-            else:
-                n_mem -= 1
-        d = cnt_fix.get(br)
-        if d is not None:
-            n_disk += d[0]
-            n_mem += d[1]
-        m = okmask[br]
-        res[r] = (n_disk, n_mem, fok[m], scores[br][m])
+        b_r = fr_a[bad]
+        b_c = fc_a[bad]
+        old = code[b_c]
+        new_c = fix_code[bad]
+        was_ok = old == 0
+        okmask[b_r[was_ok], np.searchsorted(okc, b_c[was_ok])] = False
+        np.subtract.at(n_disk, b_r[old == 1], 1)
+        np.subtract.at(n_mem, b_r[old == 2], 1)
+        np.add.at(n_disk, b_r[new_c == 1], 1)
+        np.add.at(n_mem, b_r[new_c == 2], 1)
+    counts = okmask.sum(axis=1)
+    ends = np.cumsum(counts).tolist()
+    s_flat = np.broadcast_to(fa[okc], (nr, n_ok))[okmask]
+    sc_flat = scores[okmask]
+    a = 0
+    for br, (r, _) in enumerate(members):
+        b = ends[br]
+        res[r] = (int(n_disk[br]), int(n_mem[br]), s_flat[a:b], sc_flat[a:b])
+        a = b
+
+
+# ---------------------------------------------------------------------------
+# cluster scores from scratch, many candidates at once
+
+
+def full_scores(nodes: list, cands: list) -> list:
+    """``metrics.comp_cv`` of ``nodes`` with each change list applied.
+
+    ``cands`` holds change lists [(idx, old node, new node)]; the result
+    is one score per list, bit-identical to computing the score from
+    scratch: the sums run node by node in order (``cumsum`` is a
+    sequential left fold), then the mean, then the squared deviations,
+    as ``metrics._calculate`` does.  Candidates that take a node on- or
+    offline are scored by ``metrics.comp_cv`` itself.
+    """
+    out: list = [None] * len(cands)
+    idx = []
+    for k, changes in enumerate(cands):
+        if any(old.offline != new.offline for _, old, new in changes):
+            out[k] = metrics.comp_cv(_applied(nodes, changes))
+        else:
+            idx.append(k)
+    if idx:
+        with np.errstate(all="ignore"):
+            got = _full_scores(nodes, [cands[k] for k in idx])
+        for k, v in zip(idx, got):
+            out[k] = v
+    return out
+
+
+def _applied(nodes: list, changes: list) -> list:
+    new = list(nodes)
+    for i, _, n in changes:
+        new[i] = n
+    return new
+
+
+def _full_scores(nodes: list, cands: list) -> list:
+    vals = [balance._values(n) for n in nodes]
+    # per candidate: (node index, its new values)
+    news = [[(r, metrics.node_values(new)) for r, _, new in changes] for changes in cands]
+    online = [k for k, n in enumerate(nodes) if not n.offline]
+    offline = [k for k, n in enumerate(nodes) if n.offline]
+    nk = len(cands)
+    total = np.zeros(nk)
+    for i, (_, w, kind, onl) in enumerate(metrics.METRICS):
+        rows = online if onl else offline
+        if kind == _MAP:
+            v = _map_values(i, rows, vals, news)
+        else:
+            pos = {r: j for j, r in enumerate(rows)}
+            base = np.array([vals[r][i] for r in rows], dtype=np.float64)
+            grid = np.empty((nk, len(rows) + 1))
+            grid[:, 0] = 0.0
+            grid[:, 1:] = base
+            for k, changes in enumerate(news):
+                for r, nv in changes:
+                    j = pos.get(r)
+                    if j is not None:
+                        grid[k, j + 1] = nv[i]
+            v = _column_value(kind, grid, float(len(rows)))
+        total = total + w * v
+    return [float(x) for x in total]
+
+
+def _column_value(kind: int, grid: np.ndarray, n: float) -> np.ndarray:
+    """``metrics._value(metrics._calculate(...))`` of every grid row.
+
+    ``grid[:, 0]`` is 0.0, the start of the sums (so a leading -0.0 sums
+    to 0.0, as in the scalar fold).
+    """
+    s = np.cumsum(grid, axis=1)[:, -1]
+    if kind == _SUM:
+        return s
+    if not n:
+        return np.full(len(grid), np.nan)
+    mean = s / n
+    d = grid[:, 1:] - mean[:, None]
+    d *= d
+    grid[:, 1:] = d
+    var = np.cumsum(grid, axis=1)[:, -1] / n
+    return np.where(var == var, np.sqrt(var), var)
+
+
+def _map_values(i: int, rows: list, vals: list, news: list) -> np.ndarray:
+    """The map metric (sum of counts minus distinct keys) per candidate."""
+    total = 0
+    having: dict = {}  # key -> number of maps holding it
+    for r in rows:
+        m = vals[r][i]
+        for key, c in m.items():
+            total += c
+            having[key] = having.get(key, 0) + 1
+    rowset = set(rows)
+    out = np.empty(len(news))
+    for k, changes in enumerate(news):
+        t = total
+        delta: dict = {}
+        for r, nv in changes:
+            if r not in rowset:
+                continue
+            old_m = vals[r][i]
+            new_m = nv[i]
+            if old_m is new_m:
+                continue
+            for key, c in old_m.items():
+                t -= c
+                delta[key] = delta.get(key, 0) - 1
+            for key, c in new_m.items():
+                t += c
+                delta[key] = delta.get(key, 0) + 1
+        keys = len(having) + sum(
+            (having.get(key, 0) + d > 0) - (having.get(key, 0) > 0) for key, d in delta.items()
+        )
+        out[k] = float(t - keys)
+    return out

@@ -130,7 +130,7 @@ def _new_instance(r: dict, name: Optional[str] = None) -> Instance:
 
 def parse_request(text: str, static_kvm: int = STATIC_KVM_NODE_MEMORY):
     """Parses the allocator input; returns (ClusterData, Request)."""
-    with gc_paused():
+    with gc_paused(freeze=True):
         _CHECK_BIG[0] = True
         try:
             return _parse_request(text, static_kvm, True)
@@ -224,13 +224,11 @@ def _parse_request(text: str, static_kvm: int, fast: bool):
 
 
 def _parse_instances(idict: dict, nidx: dict) -> list:
-    """The instances of the input, as ``Instance(...)`` would build them."""
+    """The instances of the input."""
     instances = []
-    new = model._new_node
     cls = Instance
     admin = _ADMIN_STATE
     no_sec = model.NO_SECONDARY
-    no_tags: frozenset = frozenset()
     for name, idata in idict.items():
         inodes = idata.get("nodes", [])
         if not inodes or inodes[0] not in nidx:
@@ -244,45 +242,25 @@ def _parse_instances(idict: dict, nidx: dict) -> list:
                 raise LoadError("Unknown node '%s' for instance '%s'" % (inodes[1], name))
             sdx = nidx[inodes[1]]
         st = admin.get(idata.get("admin_state", "up"), "running")
-        # evaluated in the order of Instance(...)'s arguments
-        mem = _int(idata["memory"])
-        dsk = _int(idata.get("disk_space_total", 0))
-        vcpus = _int(idata["vcpus"])
-        tags = list(idata.get("tags", []))
-        tmpl = idata.get("disk_template", "drbd")
-        su = _int(idata.get("spindle_use", 1) or 1)
+        inst = cls(
+            name,
+            _int(idata["memory"]),
+            _int(idata.get("disk_space_total", 0)),
+            _int(idata["vcpus"]),
+            st,
+            list(idata.get("tags", [])),
+            True,
+            pdx,
+            sdx,
+            idata.get("disk_template", "drbd"),
+            _int(idata.get("spindle_use", 1) or 1),
+        )
         dl = idata.get("disks", [])
         if len(dl) == 1:
-            disks = [_int(dl[0]["size"])]
+            inst.disks = [_int(dl[0]["size"])]
         else:
-            disks = [_int(d["size"]) for d in dl] or [dsk]
-        inst = new(cls)
-        # the attributes of Instance.__init__, in its order
-        inst.__dict__ = {
-            "name": name,
-            "alias": name,
-            "mem": mem,
-            "dsk": dsk,
-            "disks": disks,
-            "vcpus": vcpus,
-            "run_st": st,
-            "tags": tags,
-            "auto_balance": True,
-            "pnode": pdx,
-            "snode": sdx,
-            "disk_template": tmpl,
-            "spindle_use": su,
-            "total_spindles": None,
-            "forthcoming": False,
-            "idx": len(instances),
-            "movable": True,
-            "excl_tags": [],
-            "location_score": 0,
-            "dsrd_loc_tags": no_tags,
-            "util": (1.0, 1.0, 1.0, 1.0),
-            "nics": [],
-            "arrival": 0.0,
-        }
+            inst.disks = [_int(d["size"]) for d in dl] or [inst.dsk]
+        inst.idx = len(instances)
         instances.append(inst)
     return instances
 
