@@ -61,9 +61,10 @@ def write_cluster(path, nodes, insts, groups=("g1",), ctags=()):
     return path
 
 
-def random_cluster(path, seed, offline=True):
+def random_cluster(path, seed, offline=True, unknown=0.0):
     """A random cluster with tight capacities, several node groups, node
-    tags, offline nodes (unless ``offline`` is false), shuffled lines."""
+    tags, offline nodes (unless ``offline`` is false), nodes with unknown
+    figures ("?", probability ``unknown``), shuffled lines."""
     r = random.Random(seed)
     ngroups = r.choice([1, 1, 2, 3])
     groups = ["grp-%d" % g for g in range(ngroups)]
@@ -105,7 +106,18 @@ def random_cluster(path, seed, offline=True):
         )
     r.shuffle(nodes)
     r.shuffle(insts)
-    return write_cluster(path, nodes, insts, tuple(groups)), nodes, groups
+    write_cluster(path, nodes, insts, tuple(groups))
+    if unknown:
+        with open(path) as fh:
+            lines = fh.read().split("\n")
+        for k, line in enumerate(lines):
+            if line.startswith("nd") and r.random() < unknown:
+                f = line.split("|")
+                f[1] = "?"
+                lines[k] = "|".join(f)
+        with open(path, "w") as fh:
+            fh.write("\n".join(lines))
+    return path, nodes, groups
 
 
 def _load(path):
@@ -327,6 +339,28 @@ def test_full_evacuation_matches_reference(tmp_path, seed):
     ):
         args = ["-t", path, "--force", "--full-evacuation"] + opts
         assert _ours(args) == _ref(args), opts
+
+
+@requires_haskell
+@pytest.mark.parametrize("seed", range(200, 206))
+def test_unknown_figures_match_reference(tmp_path, seed):
+    # offline nodes without figures ("?") inside the node range: their
+    # instances are moved and failed over like the others
+    path, nodes, groups = random_cluster(str(tmp_path / "u.data"), seed, unknown=0.2)
+    for opts in (
+        ["--print-moves"],
+        ["--print-moves", "--full-evacuation"],
+        ["--full-evacuation", "--ignore-non-redundant"],
+    ):
+        args = ["-t", path, "--force"] + opts
+        assert _ours(args) == _ref(args), opts
+
+
+@requires_haskell
+def test_save_error_matches_reference(tmp_path):
+    path = gen_cluster(str(tmp_path / "c.data"), 8, 20, seed=3)
+    args = ["-t", path, "-S", str(tmp_path / "missing" / "out")]
+    assert _ours(args) == _ref(args)
 
 
 @requires_haskell
