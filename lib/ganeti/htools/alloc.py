@@ -272,6 +272,20 @@ def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
             opts: AllocOptions, lazy: bool) -> None:
     full = bool(cands) and len(cands[0][2]) == 1
     cache: dict = {}
+    tables = None
+    if opts.capacity and full:
+        chk = _checker(nodes, insts, opts)
+        if not (opts.strict_n1 and not chk.base_redundant()):
+            tables = chk.pair_tables()
+
+    def cand_ok(c) -> bool:
+        if tables is not None:
+            p, _, new_p = c[1][0]
+            code = tables.one_node(p, new_p, c[3])
+            if code != EXACT:
+                return code == OK
+        return _redundant_after(nodes, insts, c, opts, cache)
+
     if not opts.capacity:
         best = _pick(cands, nodes, full)
         sol.allocs = len(cands)
@@ -284,7 +298,7 @@ def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
             c = cands[k]
             if limit is not None and c[0] > limit:
                 break
-            if _redundant_after(nodes, insts, c, opts, cache):
+            if cand_ok(c):
                 good.append(k)
                 if limit is None:
                     limit = c[0] + (_TIE_TOL if full else 0.0)
@@ -297,7 +311,7 @@ def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
     else:
         good = []
         for c in cands:
-            if not _redundant_after(nodes, insts, c, opts, cache):
+            if not cand_ok(c):
                 sol.failures.append(FAIL_N1)
                 continue
             good.append(c)

@@ -465,6 +465,54 @@ class PairTables:
         self.mig = any(nd.mig_tags for nd in nodes)
         self._arrays = None
 
+    def one_node(self, p: int, new_p, inst: Instance) -> int:
+        """The code (OK, FAIL, EXACT) of a one-node allocation on ``p``."""
+        chk = self.chk
+        if inst.forthcoming or inst.disk_template == DT_DRBD:
+            return EXACT
+        if self.always or p in self.single:
+            return EXACT
+        mem = inst.mem if inst.uses_memory() else 0
+        top = self.top[p]
+        if top is not None and self.unalloc[p] - mem - top[0] <= 0:
+            return FAIL
+        if not self.active[p] or (chk.accept_existing and new_p.fail_n1):
+            return OK
+        # p's own failure: its instances and the new one to re-create
+        nodes = chk.nodes
+        node = nodes[p]
+        shared = []
+        other = []
+        for i in node.plist:
+            ji = chk.insts[i]
+            if ji.disk_template == DT_DRBD:
+                continue
+            (shared if _movable(ji) else other).append(ji)
+        (shared if _movable(inst) else other).append(inst)
+        todo = shared + other
+        need = 0
+        dsk = 0
+        for ji in todo:
+            if ji.uses_memory():
+                need += ji.mem
+            if ji.uses_local_storage():
+                dsk += ji.dsk
+        load = self.load[p]
+        grp = node.group
+        for t, n in enumerate(nodes):
+            if t == p or n.group != grp:
+                continue
+            if n.unallocated_mem() - load.get(t, 0) - need <= 0:
+                continue
+            if dsk and n.f_dsk - dsk <= 0:
+                continue
+            if shared and check_migration(node, n):
+                continue
+            if any(inst_matches_policy(ji, n.ipolicy, n.excl_storage) for ji in todo):
+                continue
+            return OK
+        return EXACT
+
     def row_array(self, p: int, new_p, inst: Instance, secs):
         """``row`` for a numpy array of secondaries (int8 codes)."""
         import numpy as np

@@ -225,3 +225,40 @@ def _quick_matches(cd):
         assert quick == globaln1.simulate(nodes, cd.instances, m,
                                           want_witnesses=True), m
     return decided
+
+
+def _compare_single(cd, tmpl, mem, dsk, accept):
+    nodes = cd.nodes
+    chk = globaln1.Checker(nodes, cd.instances, accept)
+    tables = chk.pair_tables()
+    seen = {globaln1.OK: 0, globaln1.FAIL: 0, globaln1.EXACT: 0}
+    for p, pn in enumerate(nodes):
+        if pn.offline:
+            continue
+        inst = Instance("new", mem, dsk, 1, "running", [], True, -1, -1,
+                        tmpl)
+        inst.idx = len(cd.instances)
+        inst.pnode = p
+        new_p = pn.add_pri(inst)
+        if isinstance(new_p, str):
+            continue
+        code = tables.one_node(p, new_p, inst)
+        seen[code] += 1
+        if code != globaln1.EXACT:
+            exact = chk.ok_after([(p, pn, new_p)], inst)
+            assert exact == (code == globaln1.OK), (p, code)
+    return seen
+
+
+@pytest.mark.parametrize("tmpl", ["plain", "file", "diskless", "sharedfile"])
+@pytest.mark.parametrize("accept", [False, True])
+def test_single_node_verdicts(clusters, squeezed, tmpl, accept):
+    total = {globaln1.OK: 0, globaln1.FAIL: 0, globaln1.EXACT: 0}
+    paths = [clusters["c8"], clusters["c20"], clusters["o8"]] + \
+        list(squeezed.values())
+    for path in paths:
+        for mem in (512, 4096, 16384):
+            seen = _compare_single(_load(path), tmpl, mem, 2048, accept)
+            for k, v in seen.items():
+                total[k] += v
+    assert total[globaln1.OK] > 0
