@@ -104,7 +104,10 @@ def main() -> None:
         if have_h:
             h_wall, _, ref = run([HHAIL, "--no-capacity-checks", req], env)
             h_s = "%.2f" % h_wall
-            same = "yes" if ours is not None and ours == ref else "NO"
+            if ours is None:
+                same = "NO (ours varied between runs)"
+            else:
+                same = "yes" if ours == ref else "NO"
         best = min(walls)
         print(
             "%-15s %9.3f %9.3f %9.3f %11s %6s %s"
