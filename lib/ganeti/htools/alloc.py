@@ -258,14 +258,24 @@ def _pick(cands: list, nodes: list, full: bool):
             if best is None or not best[0] < c[0]:
                 best = c
         return best
+    near = [c for c in cands if not c[0] > lo + _TIE_TOL]
+    full_scores = None
+    if _FAST and len(near) >= _FULL_BATCH and all(len(c[1]) == 1 for c in near):
+        from ganeti.htools import fullscore
+        full_scores = fullscore.scores(nodes, [(c[1][0][0], c[1][0][2])
+                                               for c in near])
     best = None
-    for c in cands:
-        if c[0] > lo + _TIE_TOL:
-            continue
-        fc = (full_score(nodes, c[1]),) + tuple(c[1:])
+    for k, c in enumerate(near):
+        fs = full_score(nodes, c[1]) if full_scores is None \
+            else full_scores[k]
+        fc = (fs,) + tuple(c[1:])
         if best is None or not best[0] < fc[0]:
             best = fc
     return best
+
+
+# from this many near-ties on, from-scratch scores are computed in a batch
+_FULL_BATCH = 4
 
 
 def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
