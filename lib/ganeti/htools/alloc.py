@@ -66,10 +66,17 @@ def gen_alloc_nodes(nodes: list, node_ids: list, required: int,
                   if groups[nodes[x].group].is_allocable()]
     if required == 1:
         return online
+    by_group: dict = {}
+    for x in online:
+        by_group.setdefault(nodes[x].group, []).append(x)
+    where = {}
+    for members in by_group.values():
+        for k, x in enumerate(members):
+            where[x] = (members, k)
     pairs = []
     for p in online:
-        g = nodes[p].group
-        secs = [s for s in online if s != p and nodes[s].group == g]
+        members, k = where[p]
+        secs = members[:k] + members[k + 1:]
         if secs:
             pairs.append((p, secs))
     return pairs
