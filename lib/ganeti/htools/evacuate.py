@@ -48,6 +48,9 @@ _NUMPY = not os.environ.get("HTOOLS_NO_NUMPY")
 # pair grids at least this large are ranked with numpy (its import costs
 # more than scoring a few thousand pairs in Python)
 _NUMPY_MIN_PAIRS = 4000
+# from-scratch scores of near-ties are computed with numpy beyond this
+# many (candidates x group nodes)
+_NUMPY_MIN_SCRATCH = 5000
 # incremental scores of candidates this close to the best one get their
 # from-scratch score (the two differ by ~1e-15, up to ~1e-9 for a
 # standard deviation whose variance is a rounding error away from 0)
@@ -141,6 +144,33 @@ def _near(scores: list) -> list:
         raise NotFinite()
     lim = lo + _TOL
     return [k for k, sc in enumerate(scores) if sc is not None and sc <= lim]
+
+
+def _pick_exact(nodes: list, ids: list, cands: list):
+    """The payload of the candidate the reference picks among ``cands``
+    ((new nodes by index, payload), in candidate order): the last one
+    with the lowest from-scratch group score."""
+    if len(cands) <= 1:
+        return cands[0][1] if cands else None
+    if (
+        _NUMPY
+        and len(cands) * len(ids) >= _NUMPY_MIN_SCRATCH
+        and all(n.offline == nodes[x].offline for new, _ in cands for x, n in new.items())
+    ):
+        from ganeti.htools import fastevac
+
+        pos = {x: j for j, x in enumerate(ids)}
+        vals = [_VALUES(nodes[x]) for x in ids]
+        offline = [nodes[x].offline for x in ids]
+        scores = fastevac.scratch_scores(
+            vals,
+            offline,
+            [{pos[x]: _NVALUES(n) for x, n in new.items() if x in pos} for new, _ in cands],
+        )
+    else:
+        scores = [_scratch(nodes, ids, new) for new, _ in cands]
+    best = _last_best(zip(scores, (c[1] for c in cands)))
+    return best[1]
 
 
 def _last_best(cands):
@@ -308,18 +338,17 @@ def _best_single(nodes: list, inst: Instance, kind: str, targets: list, ids: lis
     scores = [None if isinstance(r, str) else r for r in out]
     near = _near(scores)
 
-    def exact():
-        for k in near:
-            res = _move(nodes, inst, (kind, targets[k]), force)
-            if isinstance(res, str):  # pragma: no cover - scan said ok
-                raise AssertionError("move to %d: %s" % (targets[k], res))
-            new = {idx: n for idx, _, n in res[0]}
-            yield _scratch(nodes, ids, new), (k, res)
-
-    best = _last_best(exact())
+    cands = []
+    for k in near:
+        res = _move(nodes, inst, (kind, targets[k]), force)
+        if isinstance(res, str):  # pragma: no cover - the scan said ok
+            raise AssertionError("move to %d: %s" % (targets[k], res))
+        cands.append(({idx: n for idx, _, n in res[0]}, (k, res)))
+    best = _pick_exact(nodes, ids, cands)
     if best is None:
         return out, None, None, None
-    return out, best[1][0], best[1][1], best[0]
+    k, res = best
+    return out, k, res, scores[k]
 
 
 def _single_slow(nodes, inst, kind, gdx, avail, force):
@@ -432,66 +461,93 @@ class _Row:
 
     ``final`` maps the changed nodes to their state once the last move has
     removed the instance from its intermediate secondary (only the final
-    secondary is then missing); ``stats`` are the group statistics with
-    those changes; ``simple`` says the final secondary changes no other
-    node (no location score to recompute).
+    secondary is then missing); ``changes`` are those of the group's nodes
+    as (old values, new values, online); ``simple`` says the final
+    secondary changes no other node (no location score to recompute).
     """
 
-    __slots__ = ("tp", "n3", "inst3", "final", "stats", "simple")
+    __slots__ = ("tp", "n3", "inst3", "final", "changes", "simple", "base", "_stats")
 
-    def __init__(self, tp, n3, inst3, final, stats, simple):
+    def __init__(self, tp, n3, inst3, final, changes, simple, base):
         self.tp = tp
         self.n3 = n3
         self.inst3 = inst3
         self.final = final
-        self.stats = stats
+        self.changes = changes
         self.simple = simple
+        self.base = base
+        self._stats = None
+
+    @property
+    def stats(self) -> metrics.ClusterStats:
+        """The group statistics with ``changes`` applied."""
+        st = self._stats
+        if st is None:
+            st = self._stats = self.base.copy()
+            for ov, nv, online in self.changes:
+                st.update_values(ov, nv, online)
+        return st
+
+
+class _Overlay(dict):
+    """A node list with a few nodes replaced (cheaper than a list copy)."""
+
+    __slots__ = ("base",)
+
+    def __missing__(self, idx: int):
+        return self.base[idx]
+
+
+def _overlay(base, changes: list) -> _Overlay:
+    new = _Overlay()
+    if isinstance(base, _Overlay):
+        new.update(base)
+        base = base.base
+    new.base = base
+    for idx, _, n in changes:
+        new[idx] = n
+    return new
 
 
 def _rows(nodes, inst, avail, members, stats, force):
     """The per-new-primary rows (a failure mode string for failing ones)."""
     n1, inst1 = nodes, inst
-    touched = set()
     if nodes[inst.pnode].offline:
         res = balance.apply_move(nodes, inst, (_FO,), force)
         if isinstance(res, str):
             return [res] * len(avail)
-        n1 = apply_changes(nodes, res[0])
+        n1 = _overlay(nodes, res[0])
         inst1 = res[1]
-        touched.update(x for x, _, _ in res[0])
     xdx = inst1.pnode
+    # the replace-secondary's re-added primary is the same for every row
+    readd = _readd_primary(n1, inst1)
     rows = []
     for tp in avail:
-        res = _move(n1, inst1, (_RS, tp), force)
+        res = balance.apply_move(n1, inst1, (_RS, tp), force)
         if isinstance(res, str):
             rows.append(res)
             continue
-        n2 = apply_changes(n1, res[0])
-        t2 = [x for x, _, _ in res[0]]
+        if readd is not None and len(res[0]) == 2:
+            rows.append(readd)
+            continue
+        n2 = _overlay(n1, res[0])
         res3 = balance.apply_move(n2, res[1], (_FO,), force)
         if isinstance(res3, str):
             rows.append(res3)
             continue
-        n3 = apply_changes(n2, res3[0])
+        n3 = _overlay(n2, res3[0])
         inst3 = res3[1]
-        final = {x: n3[x] for x in touched}
-        for x in t2:
-            final[x] = n3[x]
-        for x, _, _ in res3[0]:
-            final[x] = n3[x]
+        final = dict(n3)
         final[xdx] = n3[xdx].remove_sec(inst3)
-        st = stats.copy()
+        changes = []
         for x, n in final.items():
             old = nodes[x]
             if x in members and n is not old:
-                st.update_values(_VALUES(old), _NVALUES(n), not old.offline)
+                changes.append((_VALUES(old), _NVALUES(n), not old.offline))
+        # the final replace-secondary re-adds primary tp, which has just
+        # taken the instance through the same hard checks: it cannot fail
         simple = not n3[tp].location_tags and inst3.location_score == 0
-        if simple:
-            err = _readd_primary(n3, inst3)
-            if err is not None:
-                rows.append(err)
-                continue
-        rows.append(_Row(tp, n3, inst3, final, st, simple))
+        rows.append(_Row(tp, n3, inst3, final, changes, simple, stats))
     return rows
 
 
@@ -588,14 +644,24 @@ def _best_pair(nodes, insts, inst, gdx, avail, force):
                 c += 1
         near = [where[k] for k in _near(flat)]
 
-    def exact():
-        for r, ts in near:
-            res = _pair_chain(nodes, insts, inst, avail[r], ts, force)
-            new = {x: res[0][x] for x in ids if res[0][x] is not nodes[x]}
-            yield _scratch(nodes, ids, new), res
+    cands = [(_pair_nodes(nodes, rows[r], ts, secs, force), (r, ts)) for r, ts in near]
+    best = _pick_exact(nodes, ids, cands)
+    if best is None:
+        return None
+    return _pair_chain(nodes, insts, inst, avail[best[0]], best[1], force)
 
-    best = _last_best(exact())
-    return None if best is None else best[1]
+
+def _pair_nodes(nodes, row, ts, secs, force) -> dict:
+    """The nodes a pair changes, by index (as its chain of moves leaves
+    them)."""
+    new = dict(row.final)
+    if row.simple and ts not in new:
+        new[ts] = nodes[ts].add_sec(row.inst3, row.tp, secs.force)
+    else:
+        res = _move(row.n3, row.inst3, (_RS, ts), force)
+        for x, _, n in res[0]:
+            new[x] = n
+    return {x: n for x, n in new.items() if n is not nodes[x]}
 
 
 def _evac_all(nodes, insts, inst, gdx, avail, nnames, force=False):

@@ -19,6 +19,8 @@ It never changes the nodes it is given.
 
 from __future__ import annotations
 
+import operator
+
 from ganeti.htools import loader, metrics
 
 # numpy's import creates tens of thousands of long-lived objects
@@ -38,17 +40,17 @@ def near_pairs(
     ``evacuate._Secondaries``.  Raises ``evacuate.NotFinite`` when a score
     is NaN or infinite.
     """
-    from ganeti.htools.evacuate import _SCORE, _VALUES, NotFinite, _pair_score
+    from ganeti.htools.evacuate import _VALUES, NotFinite, _pair_score
 
     good = [r for r, row in enumerate(rows) if not isinstance(row, str)]
     if not good:
         return []
-    ncol = len(avail)
     col_of = {ts: c for c, ts in enumerate(avail)}
-    # the columns: a final secondary holding no secondary of the primary
+    # the columns: the final secondary when it holds no secondary of the
+    # new primary
     xs = []
     ys = []
-    col_ok = np.ones(ncol, dtype=bool)
+    col_ok = np.ones(len(avail), dtype=bool)
     for c, ts in enumerate(avail):
         r = secs.get(ts, -1)
         if isinstance(r, str):
@@ -59,74 +61,26 @@ def near_pairs(
         ys.append(_numeric(r[1]))
     x = np.array(xs, dtype=float)
     y = np.array(ys, dtype=float)
-    # columns reserving memory for a primary, by primary
-    peers: dict = {}
-    for c, ts in enumerate(avail):
-        for p, mem in nodes[ts].peers.items():
-            if mem:
-                peers.setdefault(p, []).append(c)
-    nrow = len(good)
-    st_rows = [rows[r].stats.stats for r in good]
-    total = np.zeros((nrow, ncol))
-    for i, (_, w, kind, online) in enumerate(metrics.METRICS):
-        if kind == _MAP:
-            # adding a secondary changes no instance map
-            vals = [metrics.ClusterStats(st).values()[i] for st in st_rows]
-            total += (w * np.array(vals, dtype=float))[:, None]
-            continue
-        col = _col(i)
-        dx = y[:, col] - x[:, col]
-        moves = online and bool(np.any(dx != 0))
-        if kind == _SUM:
-            base = np.array([st[i] for st in st_rows], dtype=float)
-            if moves:
-                total += w * (base[:, None] + dx[None, :])
-            else:
-                total += (w * base)[:, None]
-            continue
-        n = st_rows[0][i][0]
-        s = np.array([st[i][1] for st in st_rows], dtype=float)
-        var = np.array([st[i][2] for st in st_rows], dtype=float)
-        if not moves:
-            total += (w * np.sqrt(np.maximum(var, 0.0)))[:, None]
-            continue
-        xc = x[:, col]
-        yc = y[:, col]
-        dss = yc * yc - xc * xc
-        grid = np.multiply.outer(-2.0 * s, dx)
-        grid += (n * dss - dx * dx)[None, :]
-        grid /= n * n
-        grid += var[:, None]
-        np.maximum(grid, 0.0, out=grid)
-        np.sqrt(grid, out=grid)
-        grid *= w
-        total += grid
-    total[:, ~col_ok] = np.inf
-    # pairs scored one by one
+    with np.errstate(all="ignore"):
+        plan = _row_stats([rows[r] for r in good], stats)
+        total = _scores(plan, x[None, :, :], y[None, :, :], lambda a: a[:, None])
+        total[:, ~col_ok] = np.inf
+        _fix_reservations(nodes, rows, good, avail, secs, plan, x, y, col_ok, total)
+    # pairs scored one by one: the diagonal, pairs whose final secondary
+    # is a node the row already changed, rows with location scores
     for k, r in enumerate(good):
         row = rows[r]
-        tp = row.tp
-        c_tp = col_of.get(tp)
+        c_tp = col_of.get(row.tp)
         if c_tp is not None:
             total[k, c_tp] = np.inf
-        if not row.simple:
-            for c, ts in enumerate(avail):
-                if ts != tp:
-                    sc = _pair_score(nodes, row, ts, members, stats, force)
-                    total[k, c] = np.inf if sc is None else sc
-            continue
-        special = [col_of[x_] for x_ in row.final if x_ in col_of]
-        for c in special:
-            ts = avail[c]
-            if ts != tp:
-                sc = _pair_score(nodes, row, ts, members, stats, force)
+        if row.simple:
+            cols = [col_of[x_] for x_ in row.final if x_ in col_of]
+        else:
+            cols = range(len(avail))
+        for c in cols:
+            if c != c_tp:
+                sc = _pair_score(nodes, row, avail[c], members, stats, force)
                 total[k, c] = np.inf if sc is None else sc
-        for c in peers.get(tp, ()):
-            ts = avail[c]
-            if ts == tp or ts in row.final:
-                continue
-            res = secs.get(ts, tp)
-            total[k, c] = np.inf if isinstance(res, str) else _SCORE(row.stats, [res])
     if np.isnan(total).any():
         raise NotFinite()
     lo = total.min()
@@ -138,6 +92,153 @@ def near_pairs(
     return [(good[k], avail[c]) for k, c in zip(ks.tolist(), cs.tolist())]
 
 
+class _Plan:
+    """Per-row statistics as arrays: (n, s, var) per standard deviation
+    metric, the value per sum metric, the value per map metric."""
+
+    def __init__(self):
+        self.std = {}
+        self.sums = {}
+        self.maps = {}
+        self.rows = None
+
+
+def _row_stats(rows: list, stats) -> _Plan:
+    """The statistics of every row (its changes applied to ``stats``, in
+    order, with the arithmetic of ``metrics.ClusterStats.update_values``)."""
+    nrow = len(rows)
+    nslot = max(len(row.changes) for row in rows)
+    ncol = metrics.N_METRICS - len(_MAP_COL)
+    xo = np.zeros((nslot, nrow, ncol))
+    yo = np.zeros((nslot, nrow, ncol))
+    online = np.zeros((nslot, nrow), dtype=bool)
+    live = np.zeros((nslot, nrow), dtype=bool)
+    maps_move = False
+    for k, row in enumerate(rows):
+        for j, (ov, nv, onl) in enumerate(row.changes):
+            xo[j, k] = _numeric(ov)
+            yo[j, k] = _numeric(nv)
+            online[j, k] = onl
+            live[j, k] = True
+            if any(ov[i] is not nv[i] for i in _MAP_COL):
+                maps_move = True
+    plan = _Plan()
+    plan.rows = np.zeros(nrow)
+    st = stats.stats
+    for i, (_, _, kind, onl) in enumerate(metrics.METRICS):
+        if kind == _MAP:
+            if maps_move:
+                vals = [metrics.ClusterStats(row.stats.stats).values()[i] for row in rows]
+            else:
+                vals = [metrics.ClusterStats(st).values()[i]] * nrow
+            plan.maps[i] = np.array(vals, dtype=float)
+            continue
+        col = _col(i)
+        use = live & (online if onl else ~online)
+        if kind == _SUM:
+            v = np.full(nrow, float(st[i]))
+            for j in range(nslot):
+                v = np.where(use[j], v + yo[j, :, col] - xo[j, :, col], v)
+            plan.sums[i] = v
+            continue
+        n, s0, var0 = st[i]
+        s = np.full(nrow, float(s0))
+        var = np.full(nrow, float(var0))
+        for j in range(nslot):
+            xj = xo[j, :, col]
+            yj = yo[j, :, col]
+            ds = yj - xj
+            dvar = ((n * (yj * yj - xj * xj) - 2 * s * ds) - ds * ds) / (n * n)
+            var = np.where(use[j], np.maximum(var + dvar, 0.0), var)
+            s = np.where(use[j], s + ds, s)
+        plan.std[i] = (n, s, var)
+    return plan
+
+
+def _scores(plan: _Plan, x, y, rowwise) -> np.ndarray:
+    """Scores after the final secondary's change (old values ``x``, new
+    ``y``, its last axis the metric columns); ``rowwise`` shapes a per-row
+    array to broadcast against ``x[..., 0]``."""
+    total = np.zeros(np.broadcast_shapes(x.shape[:-1], rowwise(plan.rows).shape))
+    moves = np.any(x != y, axis=tuple(range(x.ndim - 1)))
+    for i, (_, w, kind, onl) in enumerate(metrics.METRICS):
+        if kind == _MAP:
+            total += rowwise(w * plan.maps[i])
+            continue
+        col = _col(i)
+        if not (onl and moves[col]):
+            # the final secondary (online) leaves this metric as it is
+            const = plan.sums[i] if kind == _SUM else np.sqrt(plan.std[i][2])
+            total += rowwise(w * const)
+            continue
+        xc = x[..., col]
+        yc = y[..., col]
+        ds = yc - xc
+        if kind == _SUM:
+            total += w * (rowwise(plan.sums[i]) + ds)
+            continue
+        n, s, var = plan.std[i]
+        grid = rowwise(-2.0 * s) * ds
+        grid += n * (yc * yc - xc * xc) - ds * ds
+        grid /= n * n
+        grid += rowwise(var)
+        np.maximum(grid, 0.0, out=grid)
+        np.sqrt(grid, out=grid)
+        grid *= w
+        total += grid
+    return total
+
+
+def _fix_reservations(nodes, rows, good, avail, secs, plan, x, y, col_ok, total) -> None:
+    """Rescores the pairs whose final secondary already reserves memory
+    for the new primary (its reservation, N+1 flag and failure differ from
+    the column's; those follow ``Node.add_sec``)."""
+    inst = secs.inst
+    row_of = {rows[r].tp: k for k, r in enumerate(good) if rows[r].simple}
+    ks, cs, peem = [], [], []
+    for c, ts in enumerate(avail):
+        if not col_ok[c]:
+            continue
+        for p, mem in nodes[ts].peers.items():
+            k = row_of.get(p)
+            if mem and k is not None and ts not in rows[good[k]].final:
+                ks.append(k)
+                cs.append(c)
+                peem.append(mem)
+    if not ks:
+        return
+    if inst.forthcoming or any(not nodes[avail[c]].t_mem for c in set(cs)):
+        for k, c in zip(ks, cs):
+            res = secs.get(avail[c], rows[good[k]].tp)
+            if isinstance(res, str):
+                total[k, c] = np.inf
+            else:
+                xv = np.array(_numeric(res[0]), dtype=float)
+                yv = np.array(_numeric(res[1]), dtype=float)
+                total[k, c] = _scores(plan, xv[None, :], yv[None, :], lambda a, k=k: a[k : k + 1])[
+                    0
+                ]
+        return
+    ks = np.array(ks)
+    cs = np.array(cs)
+    cols = [nodes[avail[c]] for c in range(len(avail))]
+    r_mem = np.array([n.r_mem for n in cols], dtype=float)[cs]
+    unalloc = np.array([n.unallocated_mem() for n in cols], dtype=float)[cs]
+    fail_n1 = np.array([n.fail_n1 for n in cols], dtype=bool)[cs]
+    t_mem = np.array([n.t_mem for n in cols], dtype=float)[cs]
+    count = np.array([len(n.plist) + len(n.slist) + 1 for n in cols], dtype=float)[cs]
+    sec_mem = inst.mem if inst.uses_sec_mem() else 0
+    new_rmem = np.maximum(r_mem, np.array(peem, dtype=float) + sec_mem)
+    new_failn1 = unalloc <= new_rmem
+    bad = new_failn1 & ~fail_n1 if not secs.force else np.zeros(len(ks), dtype=bool)
+    ye = y[cs].copy()
+    ye[:, _col(2)] = np.where(new_failn1, count, 0.0)
+    ye[:, _col(3)] = new_rmem / t_mem
+    ye[:, _col(19)] = new_rmem / t_mem
+    sc = _scores(plan, x[cs], ye, lambda a: a[ks])
+    total[ks, cs] = np.where(bad, np.inf, sc)
+
+
 _MAP_COL = [i for i, m in enumerate(metrics.METRICS) if m[2] == _MAP]
 
 
@@ -146,5 +247,83 @@ def _col(i: int) -> int:
     return i - sum(1 for m in _MAP_COL if m < i)
 
 
-def _numeric(vals: tuple) -> list:
-    return [v for i, v in enumerate(vals) if i not in _MAP_COL]
+# the numeric node values (all but the map metrics), as a tuple
+_numeric = operator.itemgetter(*(i for i in range(metrics.N_METRICS) if i not in _MAP_COL))
+
+
+def scratch_scores(vals: list, offline: list, cands: list) -> list:
+    """``metrics.comp_cv`` of a node list, with each candidate's changes.
+
+    ``vals`` are the nodes' metric values (``metrics.node_values``) in
+    list order, ``offline`` their offline flags, ``cands`` dicts
+    {position: new values}.  Bit-identical to the scalar computation: the
+    sums are sequential left folds from 0.0 (``cumsum``), then the mean,
+    the squared deviations and their fold, as ``metrics`` does; the
+    weighted total is summed in metric order.
+    """
+    online = [k for k, off in enumerate(offline) if not off]
+    offl = [k for k, off in enumerate(offline) if off]
+    ncand = len(cands)
+    total = np.zeros(ncand)
+    with np.errstate(all="ignore"):
+        for i, (_, w, kind, onl) in enumerate(metrics.METRICS):
+            rows = online if onl else offl
+            if kind == _MAP:
+                empty = not any(vals[r][i] for r in rows)
+                v = np.array([_map_scratch(i, vals, rows, c, empty) for c in cands])
+            else:
+                v = _column_scratch(i, kind, vals, rows, cands)
+            total = total + w * v
+    return [float(x) for x in total]
+
+
+def _column_scratch(i: int, kind: int, vals: list, rows: list, cands: list) -> np.ndarray:
+    pos = {r: j for j, r in enumerate(rows)}
+    sets = []
+    for k, cand in enumerate(cands):
+        for r, nv in cand.items():
+            j = pos.get(r)
+            if j is not None and not _same(nv[i], vals[r][i]):
+                sets.append((k, j, nv[i]))
+    base = np.array([vals[r][i] for r in rows], dtype=float)
+    grid = np.empty((1, len(rows) + 1))
+    grid[0, 0] = 0.0
+    grid[0, 1:] = base
+    out = np.repeat(_fold_value(kind, grid, float(len(rows))), len(cands))
+    if sets:
+        ks = sorted({k for k, _, _ in sets})
+        at = {k: m for m, k in enumerate(ks)}
+        grid = np.empty((len(ks), len(rows) + 1))
+        grid[:, 0] = 0.0
+        grid[:, 1:] = base
+        for k, j, x in sets:
+            grid[at[k], j + 1] = x
+        out[ks] = _fold_value(kind, grid, float(len(rows)))
+    return out
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def _fold_value(kind: int, grid: np.ndarray, n: float) -> np.ndarray:
+    """The metric value of each grid row (column 0 is the fold's 0.0)."""
+    s = np.cumsum(grid, axis=1)[:, -1]
+    if kind == _SUM:
+        return s
+    if not n:
+        return np.full(len(grid), np.nan)
+    d = grid[:, 1:] - (s / n)[:, None]
+    grid[:, 1:] = d * d
+    return np.sqrt(np.cumsum(grid, axis=1)[:, -1] / n)
+
+
+def _map_scratch(i: int, vals: list, rows: list, cand: dict, base_empty: bool) -> float:
+    if base_empty and not any(nv[i] for nv in cand.values()):
+        return 0.0
+    maps = [cand[r][i] if r in cand else vals[r][i] for r in rows]
+    m: dict = {}
+    for x in maps:
+        for key, v in x.items():
+            m[key] = m.get(key, 0) + v
+    return float(sum(m.values()) - len(m))
