@@ -375,25 +375,56 @@ def _scores(rows: list, cols: dict, take, shape) -> np.ndarray:
     return total
 
 
-def _blocks(rows: list) -> list:
-    """Groups primaries by their secondaries.
+class _Block:
+    """Primaries sharing their secondaries: each primary p takes the node
+    list ``f`` without p (in f's order) as secondaries."""
 
-    A block has a node list F; each of its primaries p takes as
-    secondaries F without p (in F's order).  Returns [F, [(row, position
-    of p in F or -1)]].
-    """
+    __slots__ = ("f", "pos", "members", "exp", "cur")
+
+    def __init__(self, f: list) -> None:
+        self.f = f
+        self.pos = {x: k for k, x in enumerate(f)}
+        self.members: list = []  # (row, position of p in f or -1)
+        # f without f[cur], kept up to date as the position moves
+        self.cur = 0
+        self.exp = f[1:]
+
+    def without(self, i: int) -> list:
+        """``f[:i] + f[i + 1:]`` (updated in place from the last one)."""
+        f = self.f
+        exp = self.exp
+        cur = self.cur
+        if abs(i - cur) > 16:
+            exp[:] = f[:i] + f[i + 1 :]
+        elif i > cur:
+            exp[cur:i] = f[cur:i]
+        elif i < cur:
+            exp[i:cur] = f[i + 1 : cur + 1]
+        self.cur = i
+        return exp
+
+    def takes(self, p, secs: list):
+        """The position of p in f (-1: p not in f) if p's secondaries are
+        the block's, else None."""
+        f = self.f
+        i = self.pos.get(p)
+        if i is None:
+            return -1 if len(secs) == len(f) and secs == f else None
+        if len(secs) == len(f) - 1 and secs == self.without(i):
+            return i
+        return None
+
+
+def _blocks(rows: list) -> list:
+    """Groups primaries by their secondaries: [(F, [(row, position of p in
+    F or -1)])]."""
     blocks: list = []
     for r, row in enumerate(rows):
         p, secs = row[0], row[1]
         for b in blocks:
-            f, pos, members = b
-            i = pos.get(p)
-            if i is None:
-                if len(secs) == len(f) and secs == f:
-                    members.append((r, -1))
-                    break
-            elif len(secs) == len(f) - 1 and secs[:i] == f[:i] and secs[i:] == f[i + 1 :]:
-                members.append((r, i))
+            i = b.takes(p, secs)
+            if i is not None:
+                b.members.append((r, i))
                 break
         else:
             secs = list(secs)
@@ -403,14 +434,15 @@ def _blocks(rows: list) -> list:
             else:
                 i = bisect.bisect_left(secs, p)
                 f = secs[:i] + [p] + secs[i:]
-            b = [f, {x: k for k, x in enumerate(f)}, [(r, i)]]
+            b = _Block(f)
+            b.members.append((r, i))
             blocks.append(b)
             continue
         # the block that matched goes first for the next primary
         if blocks[0] is not b:
             blocks.remove(b)
             blocks.insert(0, b)
-    return [(b[0], b[2]) for b in blocks]
+    return [(b.f, b.members) for b in blocks]
 
 
 def _best_of(scs: list):
@@ -623,120 +655,3 @@ def _score_block(nodes, st, ins: _Inst, rows, rside, f, members, res) -> None:
         b = ends[br]
         res[r] = (int(n_disk[br]), int(n_mem[br]), s_flat[a:b], sc_flat[a:b])
         a = b
-
-
-# ---------------------------------------------------------------------------
-# cluster scores from scratch, many candidates at once
-
-
-def full_scores(nodes: list, cands: list) -> list:
-    """``metrics.comp_cv`` of ``nodes`` with each change list applied.
-
-    ``cands`` holds change lists [(idx, old node, new node)]; the result
-    is one score per list, bit-identical to computing the score from
-    scratch: the sums run node by node in order (``cumsum`` is a
-    sequential left fold), then the mean, then the squared deviations,
-    as ``metrics._calculate`` does.  Candidates that take a node on- or
-    offline are scored by ``metrics.comp_cv`` itself.
-    """
-    out: list = [None] * len(cands)
-    idx = []
-    for k, changes in enumerate(cands):
-        if any(old.offline != new.offline for _, old, new in changes):
-            out[k] = metrics.comp_cv(_applied(nodes, changes))
-        else:
-            idx.append(k)
-    if idx:
-        with np.errstate(all="ignore"):
-            got = _full_scores(nodes, [cands[k] for k in idx])
-        for k, v in zip(idx, got):
-            out[k] = v
-    return out
-
-
-def _applied(nodes: list, changes: list) -> list:
-    new = list(nodes)
-    for i, _, n in changes:
-        new[i] = n
-    return new
-
-
-def _full_scores(nodes: list, cands: list) -> list:
-    vals = [balance._values(n) for n in nodes]
-    # per candidate: (node index, its new values)
-    news = [[(r, metrics.node_values(new)) for r, _, new in changes] for changes in cands]
-    online = [k for k, n in enumerate(nodes) if not n.offline]
-    offline = [k for k, n in enumerate(nodes) if n.offline]
-    nk = len(cands)
-    total = np.zeros(nk)
-    for i, (_, w, kind, onl) in enumerate(metrics.METRICS):
-        rows = online if onl else offline
-        if kind == _MAP:
-            v = _map_values(i, rows, vals, news)
-        else:
-            pos = {r: j for j, r in enumerate(rows)}
-            base = np.array([vals[r][i] for r in rows], dtype=np.float64)
-            grid = np.empty((nk, len(rows) + 1))
-            grid[:, 0] = 0.0
-            grid[:, 1:] = base
-            for k, changes in enumerate(news):
-                for r, nv in changes:
-                    j = pos.get(r)
-                    if j is not None:
-                        grid[k, j + 1] = nv[i]
-            v = _column_value(kind, grid, float(len(rows)))
-        total = total + w * v
-    return [float(x) for x in total]
-
-
-def _column_value(kind: int, grid: np.ndarray, n: float) -> np.ndarray:
-    """``metrics._value(metrics._calculate(...))`` of every grid row.
-
-    ``grid[:, 0]`` is 0.0, the start of the sums (so a leading -0.0 sums
-    to 0.0, as in the scalar fold).
-    """
-    s = np.cumsum(grid, axis=1)[:, -1]
-    if kind == _SUM:
-        return s
-    if not n:
-        return np.full(len(grid), np.nan)
-    mean = s / n
-    d = grid[:, 1:] - mean[:, None]
-    d *= d
-    grid[:, 1:] = d
-    var = np.cumsum(grid, axis=1)[:, -1] / n
-    return np.where(var == var, np.sqrt(var), var)
-
-
-def _map_values(i: int, rows: list, vals: list, news: list) -> np.ndarray:
-    """The map metric (sum of counts minus distinct keys) per candidate."""
-    total = 0
-    having: dict = {}  # key -> number of maps holding it
-    for r in rows:
-        m = vals[r][i]
-        for key, c in m.items():
-            total += c
-            having[key] = having.get(key, 0) + 1
-    rowset = set(rows)
-    out = np.empty(len(news))
-    for k, changes in enumerate(news):
-        t = total
-        delta: dict = {}
-        for r, nv in changes:
-            if r not in rowset:
-                continue
-            old_m = vals[r][i]
-            new_m = nv[i]
-            if old_m is new_m:
-                continue
-            for key, c in old_m.items():
-                t -= c
-                delta[key] = delta.get(key, 0) - 1
-            for key, c in new_m.items():
-                t += c
-                delta[key] = delta.get(key, 0) + 1
-        keys = len(having) + sum(
-            (having.get(key, 0) + d > 0) - (having.get(key, 0) > 0) for key, d in delta.items()
-        )
-        out[k] = float(t - keys)
-    return out

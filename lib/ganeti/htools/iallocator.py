@@ -224,13 +224,15 @@ def _parse_request(text: str, static_kvm: int, fast: bool):
 
 
 def _parse_instances(idict: dict, nidx: dict) -> list:
-    """The instances of the input."""
+    """The instances of the input (values checked in argument order)."""
     instances = []
     cls = Instance
     admin = _ADMIN_STATE
     no_sec = model.NO_SECONDARY
+    conv = _int
     for name, idata in idict.items():
-        inodes = idata.get("nodes", [])
+        get = idata.get
+        inodes = get("nodes", [])
         if not inodes or inodes[0] not in nidx:
             raise LoadError(
                 "Unknown node '%s' for instance '%s'" % (inodes[0] if inodes else "", name)
@@ -241,25 +243,30 @@ def _parse_instances(idict: dict, nidx: dict) -> list:
             if inodes[1] not in nidx:
                 raise LoadError("Unknown node '%s' for instance '%s'" % (inodes[1], name))
             sdx = nidx[inodes[1]]
-        st = admin.get(idata.get("admin_state", "up"), "running")
-        inst = cls(
-            name,
-            _int(idata["memory"]),
-            _int(idata.get("disk_space_total", 0)),
-            _int(idata["vcpus"]),
-            st,
-            list(idata.get("tags", [])),
-            True,
-            pdx,
-            sdx,
-            idata.get("disk_template", "drbd"),
-            _int(idata.get("spindle_use", 1) or 1),
-        )
-        dl = idata.get("disks", [])
+        st = admin.get(get("admin_state", "up"), "running")
+        mem = idata["memory"]
+        if type(mem) is not int:
+            mem = conv(mem)
+        dsk = get("disk_space_total", 0)
+        if type(dsk) is not int:
+            dsk = conv(dsk)
+        vcpus = idata["vcpus"]
+        if type(vcpus) is not int:
+            vcpus = conv(vcpus)
+        tags = get("tags", [])
+        # a fresh list of the parser's: no copy needed
+        tags = tags if type(tags) is list else list(tags)
+        tmpl = get("disk_template", "drbd")
+        su = get("spindle_use", 1) or 1
+        if type(su) is not int:
+            su = conv(su)
+        inst = cls(name, mem, dsk, vcpus, st, tags, True, pdx, sdx, tmpl, su)
+        dl = get("disks", [])
         if len(dl) == 1:
-            inst.disks = [_int(dl[0]["size"])]
+            size = dl[0]["size"]
+            inst.disks = [size if type(size) is int else conv(size)]
         else:
-            inst.disks = [_int(d["size"]) for d in dl] or [inst.dsk]
+            inst.disks = [conv(d["size"]) for d in dl] or [dsk]
         inst.idx = len(instances)
         instances.append(inst)
     return instances

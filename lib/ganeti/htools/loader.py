@@ -197,7 +197,11 @@ def place_instances(cd: ClusterData) -> None:
             mem = inst.mem if (inst.uses_sec_mem() and not inst.forthcoming) else 0
             pm[inst.pnode] = pm.get(inst.pnode, 0) + mem
     local_st = model.LOCAL_STORAGE
-    for _ in range(2 if cd.place_twice else 1):
+    plain = _mirrored(nodes, insts)
+    if plain:
+        _place_plain(cd, ul, real_p, any_p, imem, peers)
+        _mirror(nodes, ul, ulf)
+    for _ in range(0 if plain else 2 if cd.place_twice else 1):
         for inst in insts:
             idx = inst.idx
             forth = inst.forthcoming
@@ -300,6 +304,97 @@ def place_instances(cd: ClusterData) -> None:
         n.p_rem = _safe_div(n.r_mem, n.t_mem)
 
 
+def _mirrored(nodes: list, insts: list) -> bool:
+    """No forthcoming instance and every node's forthcoming-inclusive
+    fields equal to the others: both then change the same way."""
+    if not nodes or any(i.forthcoming for i in insts):
+        return False
+    for n in nodes:
+        if not (_same(n.u_cpu, n.u_cpu_forth)
+                and _same(n.util_load, n.util_load_forth)
+                and _same(n.inst_spindles, n.inst_spindles_forth)
+                and n.plist == n.plist_forth and n.slist == n.slist_forth):
+            return False
+    return True
+
+
+def _same(a, b) -> bool:
+    """Equal to the last bit (0.0 and -0.0 differ)."""
+    return a is b or (a == b and repr(a) == repr(b))
+
+
+def _place_plain(cd: ClusterData, ul: list, real_p: list, any_p: list,
+                 imem: list, peers: list) -> None:
+    """``place_instances`` without forthcoming instances: the operations
+    of ``Node.set_pri``/``set_sec`` on the fields without ``_forth``
+    (``_mirror`` copies them over), plus the memory ones."""
+    nodes = cd.nodes
+    insts = cd.instances
+    local_st = model.LOCAL_STORAGE
+    running = model._RUNNING
+    for k, n in enumerate(nodes):
+        ul[k] = list(n.util_load)
+    plists = [n.plist for n in nodes]
+    slists = [n.slist for n in nodes]
+    excl = [n.excl_storage for n in nodes]
+    f_mem_forth = [n.f_mem_forth for n in nodes]
+    for _ in range(2 if cd.place_twice else 1):
+        for inst in insts:
+            idx = inst.idx
+            pk = inst.pnode
+            p = nodes[pk]
+            run_st = inst.run_st
+            util = inst.util
+            local = inst.disk_template in local_st
+            # Node.set_pri
+            plists[pk].append(idx)
+            online = run_st != "ADMIN_offline"
+            if online:
+                p.u_cpu += inst.vcpus
+            u = ul[pk]
+            u[0] += util[0]
+            u[1] += util[1]
+            u[2] += util[2]
+            u[3] += util[3]
+            if local and not excl[pk]:
+                p.inst_spindles += inst.spindle_use
+            p.location_score_v += inst.location_score + \
+                (p._dsrd_loc_score(inst) if inst.dsrd_loc_tags else 0)
+            if inst.excl_tags:
+                if p.location_tags:
+                    _count_tags(p.instance_map, p._loc_excl_pairs(inst))
+                _count_tags(p.p_tags, inst.excl_tags)
+            real_p[pk] = any_p[pk] = True
+            if run_st in running:
+                imem[pk] += inst.mem
+            else:
+                f_mem_forth[pk] -= inst.mem
+            sk = inst.snode
+            if sk < 0:
+                continue
+            # Node.set_sec and Node.build_peers
+            slists[sk].append(idx)
+            ul[sk][2] += util[2]
+            if local and not excl[sk]:
+                nodes[sk].inst_spindles += inst.spindle_use
+            pm = peers[sk]
+            if pm is None:
+                pm = peers[sk] = {}
+            mem = inst.mem if (online and inst.auto_balance) else 0
+            pm[pk] = pm.get(pk, 0) + mem
+    for k, n in enumerate(nodes):
+        n.f_mem_forth = f_mem_forth[k]
+
+
+def _mirror(nodes: list, ul: list, ulf: list) -> None:
+    for k, n in enumerate(nodes):
+        ulf[k] = ul[k]
+        n.plist_forth = list(n.plist)
+        n.slist_forth = list(n.slist)
+        n.u_cpu_forth = n.u_cpu
+        n.inst_spindles_forth = n.inst_spindles
+
+
 def _count_tags(tmap: dict, tags) -> None:
     for t in tags:
         tmap[t] = tmap.get(t, 0) + 1
@@ -315,14 +410,14 @@ def _safe_div(a, b):
 def check_data(cd: ClusterData) -> list:
     """The load-time consistency warnings (one string per bad node)."""
     out = []
+    local = model.LOCAL_STORAGE
+    # per instance: the disk it uses on its nodes
+    used = [i.dsk if i.disk_template in local else 0 for i in cd.instances]
+    get = used.__getitem__
     for n in cd.nodes:
         if n.offline:
             continue
-        dsk_used = 0
-        for i in n.plist + n.slist:
-            inst = cd.instances[i]
-            if inst.uses_local_storage():
-                dsk_used += inst.dsk
+        dsk_used = sum(map(get, n.slist), sum(map(get, n.plist)))
         delta_mem = n.x_mem
         delta_dsk = int(n.t_dsk) - n.f_dsk - dsk_used
         if delta_mem > 512 or delta_dsk > 1024:

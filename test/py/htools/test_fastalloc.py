@@ -409,7 +409,7 @@ def _canon(x):
     return (type(x).__name__, x)
 
 
-def _odd_text(seed: int, zero_nodes: bool = True) -> str:
+def _odd_text(seed: int, forthcoming: bool = True) -> str:
     """A generated cluster with every placement feature switched on:
     forthcoming instances, offline and down instances, exclusive storage,
     location, desired-location and exclusion tags, zero-sized nodes."""
@@ -421,14 +421,14 @@ def _odd_text(seed: int, zero_nodes: bool = True) -> str:
         if rng.random() < 0.2:
             f[11] = "Y"  # exclusive storage
             f[12] = str(rng.randrange(0, 8))
-        if rng.random() < 0.05 and zero_nodes:
+        if rng.random() < 0.05:
             f[1] = "0"
             f[4] = "0"
         nodes.append("|".join(f))
     insts = []
     for ln in secs[2].split("\n"):
         f = ln.split("|")
-        if rng.random() < 0.1:
+        if rng.random() < 0.1 and forthcoming:
             f[12] = "Y"
         if rng.random() < 0.1:
             f[4] = rng.choice(["ADMIN_offline", "ERROR_down", "USER_down"])
@@ -442,12 +442,18 @@ def _odd_text(seed: int, zero_nodes: bool = True) -> str:
 
 
 @pytest.mark.parametrize("twice", [False, True])
-@pytest.mark.parametrize("seed", range(6))
-def test_place_instances_matches_model_operations(seed, twice):
-    text = _odd_text(seed) if seed % 2 else cluster_text(40, 300, 2, seed)
+@pytest.mark.parametrize("kind", ["generated", "odd", "odd, none forthcoming"])
+@pytest.mark.parametrize("seed", range(3))
+def test_place_instances_matches_model_operations(seed, kind, twice):
+    if kind == "generated":
+        text = cluster_text(40, 300, 2, seed)
+    else:
+        text = _odd_text(seed, forthcoming=kind == "odd")
     a = loader.parse_text(text)
     b = loader.parse_text(text)
     a.place_twice = b.place_twice = twice
+    # the one-pass placement without forthcoming instances, or the general one
+    assert loader._mirrored(a.nodes, a.instances) == (kind != "odd")
     loader.merge_data(a)
     orig = loader.place_instances
     loader.place_instances = _old_place
@@ -455,7 +461,10 @@ def test_place_instances_matches_model_operations(seed, twice):
         loader.merge_data(b)
     finally:
         loader.place_instances = orig
-    assert any(i.forthcoming for i in a.instances) == bool(seed % 2)
+    if kind != "generated":
+        assert any(n.location_tags for n in a.nodes)
+        assert any(n.excl_storage for n in a.nodes)
+        assert any(i.dsrd_loc_tags for i in a.instances)
     for na, nb in zip(a.nodes, b.nodes):
         assert list(na.__dict__) == list(nb.__dict__)
         for k in na.__dict__:
@@ -600,75 +609,36 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
 
 
-# ---------------------------------------------------------------------------
-# scores from scratch
-
-
-def _candidates(cd, rng, inst):
-    """Change lists as the allocation search builds them (one node, or a
-    primary and a secondary), plus some that touch offline nodes."""
-    cands = []
-    for n in cd.nodes:
-        if n.offline:
-            continue
-        ni = inst.copy()
-        ni.pnode = n.idx
-        new = n.add_pri(ni, True)
-        if not isinstance(new, str):
-            cands.append([(n.idx, n, new)])
-    sized = [n.idx for n in cd.nodes if n.t_mem and n.t_dsk]
-    for _ in range(10):
-        p, s = rng.sample(sized, 2)
-        ni = inst.copy()
-        ni.pnode = p
-        new_p = cd.nodes[p].add_pri(ni, True)
-        new_s = cd.nodes[s].add_sec(ni, p, True)
-        if not isinstance(new_p, str) and not isinstance(new_s, str):
-            cands.append([(p, cd.nodes[p], new_p), (s, cd.nodes[s], new_s)])
-    off = cd.nodes[0].copy()
-    off.offline = not off.offline
-    cands.append([(0, cd.nodes[0], off)])
-    return cands
-
-
-@pytest.mark.parametrize("seed", range(8))
-def test_full_scores_are_comp_cv(seed):
-    rng = random.Random(seed)
-    text = _odd_text(seed, False) if seed % 2 else cluster_text(30, 150, 1 + seed % 3 // 2, seed)
-    cd = load(text)
-    if seed % 4 == 3:
-        for n in rng.sample(cd.nodes, 3):
-            n.offline = True
-    tags = ["service:svc%03d" % rng.randrange(50)] if seed % 2 else []
-    inst = new_instance(rng, len(cd.instances), tags)
-    inst.excl_tags = list(tags)
-    inst.disk_template = rng.choice(["plain", "drbd"])
-    cands = _candidates(cd, rng, inst)
-    if seed % 2:
-        # location x exclusion pairs: some candidates add a key the
-        # cluster's map did not have
-        keys = set()
-        for n in cd.nodes:
-            keys.update(n.instance_map)
-        assert any(set(new.instance_map) - keys for c in cands for _, _, new in c)
-    got = fastalloc.full_scores(cd.nodes, cands)
-    assert sum(x == x for x in got) > len(got) // 2  # not NaN all over
-    for changes, score in zip(cands, got):
-        want = metrics.comp_cv(alloc.apply_changes(cd.nodes, changes))
-        assert (want != want and score != score) or want.hex() == score.hex()
-
-
-def test_full_scores_sums_in_node_order():
-    """Values of very different magnitudes: any other summation order
-    (pairwise, reversed) gives other last bits than the node-order fold."""
-    cd = load(cluster_text(40, 200, 1, 1))
-    rng = random.Random(4)
-    for n in cd.nodes:
-        n.p_mem = rng.choice([1e-9, 0.3, 7e5, -0.0]) * rng.random()
-        n.util_load = (rng.random() * 1e8, rng.random(), rng.random() * 1e-7, 0.0)
-    inst = new_instance(rng, len(cd.instances))
-    inst.disk_template = "plain"
-    cands = _candidates(cd, rng, inst)[:-1]
-    got = fastalloc.full_scores(cd.nodes, cands)
-    want = [metrics.comp_cv(alloc.apply_changes(cd.nodes, c)) for c in cands]
-    assert [x.hex() for x in got] == [x.hex() for x in want]
+def test_blocks_group_rows_exactly():
+    """Every primary lands in a block whose list without it is exactly its
+    secondaries; rows of one group share a block."""
+    rng = random.Random(8)
+    for _ in range(200):
+        nodes = sorted(rng.sample(range(60), rng.randrange(2, 30)))
+        rows = []
+        for p in rng.sample(nodes, len(nodes)):
+            secs = [s for s in nodes if s != p]
+            r = rng.random()
+            if r < 0.1:
+                secs = secs[:-1]  # one short
+            elif r < 0.15:
+                rng.shuffle(secs)
+            elif r < 0.2:
+                secs = secs + [p]  # p among its secondaries
+            rows.append((p, secs))
+        blocks = fastalloc._blocks(rows)
+        seen = []
+        for f, members in blocks:
+            for r, i in members:
+                p, secs = rows[r]
+                want = f if i < 0 else f[:i] + f[i + 1 :]
+                assert secs == want
+                assert i < 0 or f[i] == p
+                seen.append(r)
+        assert sorted(seen) == list(range(len(rows)))
+        regular = sum(1 for _, m in blocks if len(m) > 1)
+        assert regular <= 2
+    b = fastalloc._Block(list(range(50)))
+    for _ in range(500):
+        i = rng.randrange(50)
+        assert b.without(i) == [x for x in range(50) if x != i]
