@@ -553,51 +553,36 @@ class Node:
 
     def add_pri(self, inst: Instance, force: bool = False):
         """Adds primary ``inst``; returns the new node or a failure mode."""
+        # (the helpers of the other operations are inlined: this runs for
+        # every candidate node of every allocation)
         strict = not force
-        uses_disk = inst.uses_local_storage()
-        online = inst.not_offline()
+        uses_disk = inst.disk_template in LOCAL_STORAGE
+        online = inst.run_st != "ADMIN_offline"
+        excl = self.excl_storage
         l_cpu = self.ipolicy.vcpu_ratio
-        loc_disk = uses_disk and not self.excl_storage
+        loc_disk = uses_disk and not excl
+        su = inst.spindle_use
         new_mem_forth = self.f_mem_forth - inst.mem
         new_dsk_forth = self.f_dsk_forth - inst.dsk if uses_disk \
             else self.f_dsk_forth
-        new_sp_forth = self._new_free_sp(True, inst, self.f_spindles_forth)
-        new_isp_forth = self.inst_spindles_forth + inst.spindle_use \
-            if loc_disk else self.inst_spindles_forth
+        new_sp_forth = self._new_free_sp(True, inst, self.f_spindles_forth) \
+            if excl else 0
+        new_isp_forth = self.inst_spindles_forth + su if loc_disk \
+            else self.inst_spindles_forth
         new_ucpu_forth = self.u_cpu_forth + inst.vcpus if online \
             else self.u_cpu_forth
         new_pcpu_forth = new_ucpu_forth / self.t_cpu
-
-        def forth_violation():
-            if new_mem_forth <= 0:
-                return FAIL_MEM
-            if uses_disk and new_dsk_forth <= 0:
-                return FAIL_DISK
-            if uses_disk and new_dsk_forth < self.lo_dsk:
-                return FAIL_DISK
-            if uses_disk and self.excl_storage and new_sp_forth < 0:
-                return FAIL_SPINDLES
-            if uses_disk and new_isp_forth > self.hi_spindles:
-                return FAIL_DISK
-            if 0 <= l_cpu < new_pcpu_forth:
-                return FAIL_CPU
-            return None
-
-        if inst.forthcoming:
-            if strict:
-                err = forth_violation()
-                if err is not None:
-                    return err
-            n = self.copy()
-        else:
-            new_i_mem = self.i_mem + inst.mem if inst.uses_memory() \
+        forthcoming = inst.forthcoming
+        if not forthcoming:
+            new_i_mem = self.i_mem + inst.mem if inst.run_st in _RUNNING \
                 else self.i_mem
             new_free_mem = (int(self.t_mem) - self.n_mem - new_i_mem
                             - max(0, self.x_mem))
             new_failn1 = new_free_mem <= self.r_mem
             new_dsk = self.f_dsk - inst.dsk if uses_disk else self.f_dsk
-            new_sp = self._new_free_sp(True, inst, self.f_spindles)
-            new_isp = self.inst_spindles + inst.spindle_use if loc_disk \
+            new_sp = self._new_free_sp(True, inst, self.f_spindles) \
+                if excl else 0
+            new_isp = self.inst_spindles + su if loc_disk \
                 else self.inst_spindles
             new_ucpu = self.u_cpu + inst.vcpus if online else self.u_cpu
             new_pcpu = new_ucpu / self.t_cpu
@@ -607,7 +592,7 @@ class Node:
                 return FAIL_DISK
             if strict and uses_disk and new_dsk < self.lo_dsk:
                 return FAIL_DISK
-            if uses_disk and self.excl_storage and new_sp < 0:
+            if uses_disk and excl and new_sp < 0:
                 return FAIL_SPINDLES
             if strict and uses_disk and new_isp > self.hi_spindles:
                 return FAIL_DISK
@@ -618,39 +603,58 @@ class Node:
             if strict and inst.excl_tags and \
                     any(t in self.p_tags for t in inst.excl_tags):
                 return FAIL_TAGS
-            if strict:
-                err = forth_violation()
-                if err is not None:
-                    return err
-            n = self.copy()
-            n.plist = self.plist + [inst.idx]
-            n.i_mem = new_i_mem
-            n.f_dsk = new_dsk
-            n.fail_n1 = new_failn1
-            n.p_mem = new_free_mem / self.t_mem
-            n.p_dsk = self._new_pdsk(new_sp, new_dsk)
-            n.u_cpu = new_ucpu
-            n.p_cpu = new_pcpu
-            n.util_load = _add_util(self.util_load, inst.util)
-            n.inst_spindles = new_isp
-            n.f_spindles = new_sp
-            n.location_score_v = self.location_score_v + \
-                inst.location_score + self._dsrd_loc_score(inst)
-            pairs = self._loc_excl_pairs(inst)
-            if pairs:
-                n.instance_map = _add_tags(self.instance_map, pairs)
+        if strict:
+            # the forthcoming-inclusive limits
+            if new_mem_forth <= 0:
+                return FAIL_MEM
+            if uses_disk:
+                if new_dsk_forth <= 0 or new_dsk_forth < self.lo_dsk:
+                    return FAIL_DISK
+                if excl and new_sp_forth < 0:
+                    return FAIL_SPINDLES
+                if new_isp_forth > self.hi_spindles:
+                    return FAIL_DISK
+            if 0 <= l_cpu < new_pcpu_forth:
+                return FAIL_CPU
+        n = _new_node(Node)
+        n.__dict__ = d = self.__dict__.copy()
+        util = inst.util
+        if not forthcoming:
+            d["plist"] = self.plist + [inst.idx]
+            d["i_mem"] = new_i_mem
+            d["f_dsk"] = new_dsk
+            d["fail_n1"] = new_failn1
+            d["p_mem"] = new_free_mem / self.t_mem
+            d["p_dsk"] = _pdsk(new_sp, float(self.t_spindles)) if excl \
+                else _pdsk(new_dsk, self.t_dsk)
+            d["u_cpu"] = new_ucpu
+            d["p_cpu"] = new_pcpu
+            u = self.util_load
+            d["util_load"] = (u[0] + util[0], u[1] + util[1],
+                              u[2] + util[2], u[3] + util[3])
+            d["inst_spindles"] = new_isp
+            d["f_spindles"] = new_sp
+            d["location_score_v"] = self.location_score_v + \
+                inst.location_score + (self._dsrd_loc_score(inst)
+                                       if inst.dsrd_loc_tags else 0)
+            if self.location_tags and inst.excl_tags:
+                d["instance_map"] = _add_tags(self.instance_map,
+                                              self._loc_excl_pairs(inst))
         if inst.excl_tags:
-            n.p_tags = _add_tags(self.p_tags, inst.excl_tags)
-        n.plist_forth = self.plist_forth + [inst.idx]
-        n.f_mem_forth = new_mem_forth
-        n.f_dsk_forth = new_dsk_forth
-        n.p_mem_forth = new_mem_forth / self.t_mem
-        n.p_dsk_forth = self._new_pdsk(new_sp_forth, new_dsk_forth)
-        n.u_cpu_forth = new_ucpu_forth
-        n.p_cpu_forth = new_pcpu_forth
-        n.util_load_forth = _add_util(self.util_load_forth, inst.util)
-        n.inst_spindles_forth = new_isp_forth
-        n.f_spindles_forth = new_sp_forth
+            d["p_tags"] = _add_tags(self.p_tags, inst.excl_tags)
+        d["plist_forth"] = self.plist_forth + [inst.idx]
+        d["f_mem_forth"] = new_mem_forth
+        d["f_dsk_forth"] = new_dsk_forth
+        d["p_mem_forth"] = new_mem_forth / self.t_mem
+        d["p_dsk_forth"] = _pdsk(new_sp_forth, float(self.t_spindles)) \
+            if excl else _pdsk(new_dsk_forth, self.t_dsk)
+        d["u_cpu_forth"] = new_ucpu_forth
+        d["p_cpu_forth"] = new_pcpu_forth
+        u = self.util_load_forth
+        d["util_load_forth"] = (u[0] + util[0], u[1] + util[1],
+                                u[2] + util[2], u[3] + util[3])
+        d["inst_spindles_forth"] = new_isp_forth
+        d["f_spindles_forth"] = new_sp_forth
         return n
 
     def add_sec(self, inst: Instance, pdx: int, force: bool = False,
