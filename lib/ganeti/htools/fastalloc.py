@@ -5,7 +5,7 @@ failure mode and the cluster score of every (primary, secondary) pair,
 computed as 2-D arrays (primaries x secondaries).  A secondary's new metric
 values depend on the primary only through the memory it already reserves
 for that primary (sparse; those pairs are recomputed one by one), so the
-grid is built from a per-primary column and a per-secondary row.  Every
+grid is built from per-primary and per-secondary vectors.  Every
 array operation is the same IEEE operation, in the same order, as the
 scalar path (``Node.add_sec``, ``metrics.node_values``,
 ``metrics.score_changes``), so scores, ties (the last of equal scores
@@ -14,7 +14,9 @@ identical.  ``applicable`` says when the fast path may be used (plain
 numbers only: no forthcoming instance, no exclusive storage, no location
 tags, no zero totals), otherwise the caller uses the scalar path.
 
-It never changes the nodes it is given.
+It never changes the nodes it is given, and relies on the model's rule
+that nodes are not changed in place either: per-node figures and the
+last node list's checks are cached by identity.
 """
 
 from __future__ import annotations
