@@ -152,25 +152,40 @@ def _pick_exact(nodes: list, ids: list, cands: list):
     with the lowest from-scratch group score."""
     if len(cands) <= 1:
         return cands[0][1] if cands else None
+    scores = _exact_scores(nodes, ids, [c[0] for c in cands])
+    best = _last_best(zip(scores, (c[1] for c in cands)))
+    return best[1]
+
+
+def _exact_scores(nodes: list, ids: list, news: list) -> list:
+    """The from-scratch group score with each of ``news`` (new nodes by
+    index) applied."""
     if (
         _NUMPY
-        and len(cands) * len(ids) >= _NUMPY_MIN_SCRATCH
-        and all(n.offline == nodes[x].offline for new, _ in cands for x, n in new.items())
+        and len(news) * len(ids) >= _NUMPY_MIN_SCRATCH
+        and all(n.offline == nodes[x].offline for new in news for x, n in new.items())
     ):
         from ganeti.htools import fastevac
 
         pos = {x: j for j, x in enumerate(ids)}
         vals = [_VALUES(nodes[x]) for x in ids]
         offline = [nodes[x].offline for x in ids]
-        scores = fastevac.scratch_scores(
+        return fastevac.scratch_scores(
             vals,
             offline,
-            [{pos[x]: _NVALUES(n) for x, n in new.items() if x in pos} for new, _ in cands],
+            [{pos[x]: _NVALUES(n) for x, n in new.items() if x in pos} for new in news],
         )
-    else:
-        scores = [_scratch(nodes, ids, new) for new, _ in cands]
-    best = _last_best(zip(scores, (c[1] for c in cands)))
-    return best[1]
+    return [_scratch(nodes, ids, new) for new in news]
+
+
+def _maps_inexact(nodes: list, ids: list, inst: Instance) -> bool:
+    """Whether incremental scores may undercount the location exclusion
+    metric by whole units: ``metrics`` keeps the (location, exclusion tag)
+    pairs whose count drops to zero, the from-scratch score does not.  The
+    incremental score then stays a lower bound (up to rounding), so the
+    candidates within ``_TOL`` of the best from-scratch score of the
+    incremental near-best ones contain the reference's choice."""
+    return bool(inst.excl_tags) and any(nodes[x].location_tags for x in ids)
 
 
 def _last_best(cands):
@@ -338,13 +353,16 @@ def _best_single(nodes: list, inst: Instance, kind: str, targets: list, ids: lis
     scores = [None if isinstance(r, str) else r for r in out]
     near = _near(scores)
 
-    cands = []
-    for k in near:
+    def cand(k):
         res = _move(nodes, inst, (kind, targets[k]), force)
         if isinstance(res, str):  # pragma: no cover - the scan said ok
             raise AssertionError("move to %d: %s" % (targets[k], res))
-        cands.append(({idx: n for idx, _, n in res[0]}, (k, res)))
-    best = _pick_exact(nodes, ids, cands)
+        return ({idx: n for idx, _, n in res[0]}, (k, res))
+
+    if near and _maps_inexact(nodes, ids, inst):
+        lim = min(_exact_scores(nodes, ids, [cand(k)[0] for k in near])) + _TOL
+        near = [k for k, sc in enumerate(scores) if sc is not None and sc <= lim]
+    best = _pick_exact(nodes, ids, [cand(k) for k in near])
     if best is None:
         return out, None, None, None
     k, res = best
@@ -623,12 +641,12 @@ def _best_pair(nodes, insts, inst, gdx, avail, force):
     xdx = inst.snode if nodes[inst.pnode].offline else inst.pnode
     secs = _Secondaries(nodes, inst, nodes[xdx].offline or force)
     npairs = len(avail) * (len(avail) - 1)
-    near = None
     if _NUMPY and npairs >= _NUMPY_MIN_PAIRS:
         from ganeti.htools import fastevac
 
-        near = fastevac.near_pairs(nodes, rows, avail, members, stats, secs, force, _TOL)
-    if near is None:
+        def within(limit=None):
+            return fastevac.near_pairs(nodes, rows, avail, members, stats, secs, force, _TOL, limit)
+    else:
         scores = _pair_scores_scalar(nodes, rows, avail, members, stats, secs, force)
         flat = []
         where = []
@@ -642,8 +660,16 @@ def _best_pair(nodes, insts, inst, gdx, avail, force):
                 flat.append(line[c])
                 where.append((r, ts))
                 c += 1
-        near = [where[k] for k in _near(flat)]
 
+        def within(limit=None):
+            if limit is None:
+                return [where[k] for k in _near(flat)]
+            return [where[k] for k, sc in enumerate(flat) if sc is not None and sc <= limit]
+
+    near = within()
+    if near and _maps_inexact(nodes, ids, inst):
+        news = [_pair_nodes(nodes, rows[r], ts, secs, force) for r, ts in near]
+        near = within(min(_exact_scores(nodes, ids, news)) + _TOL)
     cands = [(_pair_nodes(nodes, rows[r], ts, secs, force), (r, ts)) for r, ts in near]
     best = _pick_exact(nodes, ids, cands)
     if best is None:

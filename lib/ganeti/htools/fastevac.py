@@ -31,9 +31,18 @@ _STD, _SUM, _MAP = metrics.STD, metrics.SUM, metrics.MAP
 
 
 def near_pairs(
-    nodes: list, rows: list, avail: list, members: set, stats, secs, force: bool, tol: float
+    nodes: list,
+    rows: list,
+    avail: list,
+    members: set,
+    stats,
+    secs,
+    force: bool,
+    tol: float,
+    limit: float = None,
 ) -> list:
-    """The pairs (row position, final secondary) scoring within ``tol``.
+    """The pairs (row position, final secondary) scoring within ``tol`` of
+    the best (or at most ``limit``), in candidate order.
 
     ``rows`` (aligned with ``avail``, the new primaries) are
     ``evacuate._Row`` or failure strings; ``secs`` an
@@ -88,7 +97,7 @@ def near_pairs(
         return []
     if not np.isfinite(lo):
         raise NotFinite()
-    ks, cs = np.nonzero(total <= lo + tol)
+    ks, cs = np.nonzero(total <= (lo + tol if limit is None else limit))
     return [(good[k], avail[c]) for k, c in zip(ks.tolist(), cs.tolist())]
 
 

@@ -505,3 +505,24 @@ def test_scratch_scores_bit_identical(tmp_path):
     for c, score in zip(cands, got):
         ref = metrics.comp_cv([nodes[c.get(k, k)] for k in range(len(nodes))])
         assert repr(score) == repr(ref)
+
+
+@requires_haskell
+def test_location_exclusion_ties(tmp_path):
+    """Location and exclusion tags: the incremental score undercounts the
+    exclusion metric when a (location, tag) pair disappears, so candidates
+    beyond the tolerance can win from scratch (found by random search)."""
+    p = str(tmp_path / "x.data")
+    gen_cluster(p, 24, 192, 24007)
+    gen_ialloc(p, str(tmp_path))
+    with open(str(tmp_path / "x-reloc.json")) as fh:
+        data = json.load(fh)
+    data["cluster_tags"] = data["cluster_tags"] + ["htools:nlocation:rack"]
+    for k in (2, 3, 4, 7, 8, 12, 20, 22):
+        data["nodes"]["node-01-%04d" % k]["tags"] = ["rack:r03"]
+    data["request"] = evac(
+        ["inst-00110", "inst-00078", "inst-00122", "inst-00114", "inst-00037"], "all"
+    )
+    path = tmp_path / "x-evac.json"
+    path.write_text(json.dumps(data))
+    compare([NC, str(path)], str(tmp_path))
