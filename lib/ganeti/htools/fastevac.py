@@ -1,10 +1,10 @@
 """Vectorised ranking of (new primary, new secondary) pairs (numpy).
 
-Owns the fast path of ``evacuate``'s pair search on large groups: the
+Owns the fast path of ``evacsearch``'s pair search on large groups: the
 incremental group score of every pair as a 2-D array (new primaries x new
 secondaries), and the pairs whose score is within a tolerance of the
 best, in the reference's candidate order.  A row holds the group
-statistics once the instance sits on its new primary (``evacuate._rows``);
+statistics once the instance sits on its new primary (``evacsearch._rows``);
 a column is the final secondary's new metric values, which depend on the
 new primary only through the memory the secondary already reserves for it
 (those few pairs, and pairs whose final secondary changes other nodes, are
@@ -45,11 +45,11 @@ def near_pairs(
     the best (or at most ``limit``), in candidate order.
 
     ``rows`` (aligned with ``avail``, the new primaries) are
-    ``evacuate._Row`` or failure strings; ``secs`` an
-    ``evacuate._Secondaries``.  Raises ``evacuate.NotFinite`` when a score
+    ``evacsearch._Row`` or failure strings; ``secs`` an
+    ``evacsearch._Secondaries``.  Raises ``evacsearch.NotFinite`` when a score
     is NaN or infinite.
     """
-    from ganeti.htools.evacuate import _VALUES, NotFinite, _pair_score
+    from ganeti.htools.evacsearch import _VALUES, NotFinite, _pair_score
 
     good = [r for r, row in enumerate(rows) if not isinstance(row, str)]
     if not good:

@@ -4,7 +4,7 @@ Differential tests against Ganeti 3.0.2's hail on generated clusters
 (several seeds and sizes) and on small hand-made clusters (every disk
 template, failure messages, ties between identical nodes, soft limits,
 no global N+1 check); the fast candidate search against the
-straightforward one (``evacuate._SLOW``), with and without numpy; the
+straightforward one (``evacsearch._SLOW``), with and without numpy; the
 batched from-scratch score against ``metrics.comp_cv``.
 """
 
@@ -17,7 +17,7 @@ import pytest
 
 from conftest import OURS, gen_cluster, gen_ialloc, haskell_tool, requires_haskell, run
 
-from ganeti.htools import alloc, evacuate, iallocator, loader, metrics
+from ganeti.htools import alloc, evacsearch, evacuate, iallocator, loader, metrics
 
 NC = "--no-capacity-checks"
 GROUP = "c963cfe0-afae-4a3b-b909-6a04e7d80068"
@@ -465,12 +465,12 @@ def test_fast_matches_straightforward(tmp_path, monkeypatch, size, seed):
         data = _variant(base, rnd)
         for req in _requests(data, rnd, 6):
             force = rnd.random() < 0.3
-            monkeypatch.setattr(evacuate, "_SLOW", True)
+            monkeypatch.setattr(evacsearch, "_SLOW", True)
             ref = _answer_or_error(req, force)
-            monkeypatch.setattr(evacuate, "_SLOW", False)
+            monkeypatch.setattr(evacsearch, "_SLOW", False)
             for numpy_min in (10**9, 0):
-                monkeypatch.setattr(evacuate, "_NUMPY_MIN_PAIRS", numpy_min)
-                monkeypatch.setattr(evacuate, "_NUMPY_MIN_SCRATCH", numpy_min)
+                monkeypatch.setattr(evacsearch, "_NUMPY_MIN_PAIRS", numpy_min)
+                monkeypatch.setattr(evacsearch, "_NUMPY_MIN_SCRATCH", numpy_min)
                 assert _answer_or_error(req, force) == ref, req["request"]
                 checked += 1
     assert checked == 48
@@ -526,3 +526,40 @@ def test_location_exclusion_ties(tmp_path):
     path = tmp_path / "x-evac.json"
     path.write_text(json.dumps(data))
     compare([NC, str(path)], str(tmp_path))
+
+
+SOFT_CASES = {
+    # the new secondary would become N+1 failing (a soft limit)
+    "reloc": (
+        {"n0": node(), "n1": node(), "n2": node(fmem=5000)},
+        {"i1": inst(["n0", "n1"], mem=6000)},
+        reloc("i1", ["n1"]),
+    ),
+    "evac-sec": (
+        {"n0": node(), "n1": node(), "n2": node(fmem=5000)},
+        {"i1": inst(["n0", "n1"], mem=6000)},
+        evac(["i1"], "secondary-only"),
+    ),
+    # the group is chosen with the option, the moves are made without it
+    "chgrp": (
+        {
+            "n0": node(),
+            "n1": node(),
+            "m0": node(group=G2, total_cpus=2),
+            "m1": node(group=G2, total_cpus=2),
+            "m2": node(group=G2, total_cpus=2),
+        },
+        {"i1": inst(["n0", "n1"], vcpus=8), "i2": inst(["n0"], tmpl="rbd", vcpus=8)},
+        chgrp(["i1", "i2"]),
+    ),
+}
+
+
+@requires_haskell
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("case", sorted(SOFT_CASES))
+def test_soft_limits(case, force, tmp_path):
+    nodes, insts, req = SOFT_CASES[case]
+    data = cluster(nodes, insts, req, groups=2 if case == "chgrp" else 1)
+    flags = ["--ignore-soft-errors"] if force else []
+    assert answer(data, force=force) == reference(data, tmp_path, flags)
