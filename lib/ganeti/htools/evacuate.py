@@ -156,7 +156,7 @@ def _node_evac(cd, idxs: list, mode: str, force: bool) -> tuple:
     nnames = [n.name for n in nodes]
     moved, failed, jobs = [], [], []
     for x in idxs:
-        inst = insts[x]
+        inst = cd.instances[x]  # the request's record, as the reference
         gdx = nodes[inst.pnode].group
         avail = [
             n.idx for n in nodes if n.group == gdx and n.idx not in excl and n.idx != inst.pnode
@@ -338,7 +338,7 @@ def change_group(cd, names: list, targets: list, opts: AllocOptions) -> tuple:
     nnames = [n.name for n in nodes]
     moved, failed, jobs = [], [], []
     for x in idxs:
-        inst = insts[x]
+        inst = cd.instances[x]  # the request's record, as the reference
         gdx, sol, log = find_best_group(
             cd, nodes, insts, inst, inst.required_nodes(), opts, target_g
         )

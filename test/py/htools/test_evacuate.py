@@ -310,6 +310,17 @@ HAND_CASES = {
     "chgrp-one-group": (N4, {"i1": inst(["n0", "n1"])}, chgrp(["i1"])),
     "chgrp-own-group": (TWO_GROUPS, {"i1": inst(["n0", "n1"])}, chgrp(["i1"], ["group-01"])),
 }
+# an instance named twice: the reference moves it twice, starting both
+# times from the request's record
+for _m in ("primary-only", "secondary-only", "all"):
+    HAND_CASES["dup-drbd-%s" % _m] = (SIX, {"i1": inst(["n0", "n1"])}, evac(["i1", "i1"], _m))
+    HAND_CASES["dup-rbd-%s" % _m] = (SIX, {"i1": inst(["n0"], tmpl="rbd")}, evac(["i1", "i1"], _m))
+HAND_CASES["chgrp-by-uuid"] = (TWO_GROUPS, {"i1": inst(["n0", "n1"])}, chgrp(["i1"], [G2]))
+HAND_CASES["dup-chgrp"] = (
+    TWO_GROUPS,
+    {"i1": inst(["n0", "n1"])},
+    chgrp(["i1", "i1"], ["group-02"]),
+)
 for _t in TEMPLATES:
     for _m in ("primary-only", "secondary-only", "all"):
         HAND_CASES["evac-%s-%s" % (_t, _m)] = (
