@@ -178,11 +178,60 @@ def node_evacuate(cd, names: list, mode: str, opts: Optional[AllocOptions] = Non
 
     ``mode`` is Ganeti's evac_mode (primary-only, secondary-only, all);
     ``opts.force`` (--ignore-soft-errors) lets moves break soft limits.
+    Raises ``loader.LoadError`` for an unknown instance or mode.
     """
+    check_request(cd, {"type": "node-evacuate", "instances": names, "evac_mode": mode})
     byname = {i.name: i.idx for i in cd.instances}
     idxs = [byname[n] for n in names]
     moved, failed, jobs, nodes, _ = _node_evac(cd, idxs, mode, bool(opts and opts.force))
     return moved, failed, jobs, nodes
+
+
+_EVAC_MODES = (_CHANGE_PRIMARY, _CHANGE_SECONDARY, _CHANGE_ALL)
+
+
+def check_request(cd, raw: dict) -> None:
+    """Checks a relocate, node-evacuate or change-group request as the
+    reference reads it: the keys it needs, then the names it looks up, in
+    its order.  Raises ``loader.LoadError`` with the reference's message
+    (hail then exits with "Error: <message>")."""
+    from ganeti.htools.loader import LoadError
+    from ganeti.htools.rapi_json import hs_show
+
+    kind = raw.get("type")
+
+    def need(key):
+        if key not in raw:
+            raise LoadError(
+                "invalid request dict: key '%s' not found, object contains only [%s]"
+                % (key, ",".join(hs_show(k) for k in raw))
+            )
+        return raw[key]
+
+    def find(names, known):
+        for name in names:
+            if name not in known:
+                raise LoadError("Wrong number of elems found with name %s" % name)
+
+    insts = {i.name for i in cd.instances}
+    if kind == "relocate":
+        name = need("name")
+        if name not in insts:
+            raise LoadError("Unknown instance '%s'" % name)
+        need("required_nodes")
+        find(need("relocate_from"), {n.name for n in cd.nodes})
+    elif kind in ("node-evacuate", "change-group"):
+        find(need("instances"), insts)
+        if kind == "node-evacuate":
+            mode = need("evac_mode")
+            if mode not in _EVAC_MODES:
+                raise LoadError(
+                    "invalid request dict: key 'evac_mode': Invalid string value for type"
+                    " EvacMode: %s" % hs_show(str(mode))
+                )
+        else:
+            groups = {g.name for g in cd.groups} | {g.uuid for g in cd.groups}
+            find(need("target_groups"), groups)
 
 
 def relocate_answer(cd, raw: dict, opts: Optional[AllocOptions] = None) -> tuple:
@@ -191,11 +240,16 @@ def relocate_answer(cd, raw: dict, opts: Optional[AllocOptions] = None) -> tuple
     As the reference: the excluded nodes must be exactly the node being
     replaced (the secondary of a drbd instance, the primary of a
     shared-storage one), then it is a node evacuation of that node.
+    Raises ``loader.LoadError`` for a malformed request (``check_request``).
     """
+    check_request(cd, raw)
     nodes = cd.nodes
+    reqn = raw["required_nodes"]
+    if reqn != 1:
+        return False, "Request failed: Exchange %s nodes mode is not implemented" % reqn, []
     inst = next(i for i in cd.instances if i.name == raw["name"])
     byname = {n.name: n.idx for n in nodes}
-    exclude = [byname[x] for x in raw.get("relocate_from", []) if x in byname]
+    exclude = [byname[x] for x in raw["relocate_from"]]
     mir = _mirror(inst)
     if mir == MIRROR_NONE:
         return False, "Request failed: Can't relocate non-mirrored instances", []
@@ -319,7 +373,12 @@ def _show_ispec(sp) -> str:
 
 
 def change_group(cd, names: list, targets: list, opts: AllocOptions) -> tuple:
-    """Computes a change-group answer: (moved, failed, jobs)."""
+    """Computes a change-group answer: (moved, failed, jobs).
+
+    ``targets`` are group names or UUIDs (none: every group); raises
+    ``loader.LoadError`` for an unknown instance or group.
+    """
+    check_request(cd, {"type": "change-group", "instances": names, "target_groups": targets})
     nodes = list(cd.nodes)
     insts = list(cd.instances)
     byname = {i.name: i.idx for i in insts}
@@ -327,14 +386,18 @@ def change_group(cd, names: list, targets: list, opts: AllocOptions) -> tuple:
     for g in cd.groups:
         gby[g.name] = g.idx
         gby[g.uuid] = g.idx
-    idxs = [byname[n] for n in names if n in byname]
+    idxs = [byname[n] for n in names]
     evac_g = []
     for x in idxs:
         g = nodes[insts[x].pnode].group
         if g not in evac_g:
             evac_g.append(g)
-    want = [gby[t] for t in targets if t in gby] if targets else [g.idx for g in cd.groups]
-    target_g = [g for g in want if g not in evac_g]
+    want = [gby[t] for t in targets] if targets else [g.idx for g in cd.groups]
+    # list difference as Haskell's (\\): one occurrence per evacuated group
+    target_g = list(want)
+    for g in evac_g:
+        if g in target_g:
+            target_g.remove(g)
     nnames = [n.name for n in nodes]
     moved, failed, jobs = [], [], []
     for x in idxs:

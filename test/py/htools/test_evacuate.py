@@ -315,6 +315,16 @@ HAND_CASES = {
 for _m in ("primary-only", "secondary-only", "all"):
     HAND_CASES["dup-drbd-%s" % _m] = (SIX, {"i1": inst(["n0", "n1"])}, evac(["i1", "i1"], _m))
     HAND_CASES["dup-rbd-%s" % _m] = (SIX, {"i1": inst(["n0"], tmpl="rbd")}, evac(["i1", "i1"], _m))
+HAND_CASES["reloc-2-nodes"] = (
+    N4,
+    {"i1": inst(["n0", "n1"])},
+    dict(reloc("i1", ["n1"]), required_nodes=2),
+)
+HAND_CASES["chgrp-twice-named"] = (
+    TWO_GROUPS,
+    {"i1": inst(["n0", "n1"])},
+    chgrp(["i1"], ["group-02", G2]),
+)
 HAND_CASES["chgrp-by-uuid"] = (TWO_GROUPS, {"i1": inst(["n0", "n1"])}, chgrp(["i1"], [G2]))
 HAND_CASES["dup-chgrp"] = (
     TWO_GROUPS,
@@ -574,3 +584,38 @@ def test_soft_limits(case, force, tmp_path):
     data = cluster(nodes, insts, req, groups=2 if case == "chgrp" else 1)
     flags = ["--ignore-soft-errors"] if force else []
     assert answer(data, force=force) == reference(data, tmp_path, flags)
+
+
+BAD_REQUESTS = {
+    "reloc-unknown-instance": reloc("zz", ["n1"]),
+    "reloc-unknown-node": reloc("i1", ["n1", "zz"]),
+    "reloc-no-name": {"type": "relocate", "relocate_from": ["n1"], "required_nodes": 1},
+    "reloc-no-required-nodes": {"type": "relocate", "name": "i1", "relocate_from": ["qq"]},
+    "reloc-no-from": {"type": "relocate", "name": "i1", "required_nodes": 1},
+    "evac-unknown-instance": evac(["i1", "zz"], "all"),
+    "evac-unknown-before-mode": evac(["zz"], "bogus"),
+    "evac-bad-mode": evac(["i1"], "bogus"),
+    "evac-no-mode": {"type": "node-evacuate", "instances": ["i1"]},
+    "evac-no-instances": {"type": "node-evacuate", "evac_mode": "all"},
+    "chgrp-unknown-instance": chgrp(["zz", "i1"]),
+    "chgrp-unknown-group": chgrp(["i1"], ["zz"]),
+    "chgrp-unknown-both": chgrp(["yy"], ["zz"]),
+    "chgrp-no-targets": {"type": "change-group", "instances": ["i1"]},
+}
+
+
+@requires_haskell
+@pytest.mark.parametrize("case", sorted(BAD_REQUESTS))
+def test_bad_request(case, tmp_path):
+    from ganeti.htools.loader import LoadError
+
+    data = cluster(TWO_GROUPS, {"i1": inst(["n0", "n1"])}, BAD_REQUESTS[case], groups=2)
+    p = tmp_path / "req.json"
+    p.write_text(json.dumps(data))
+    rc, out, err = run([haskell_tool("hail"), str(p)])
+    assert rc == 1 and out == ""
+    cd, req = iallocator.parse_request(json.dumps(data))
+    loader.merge_data(cd)
+    with pytest.raises(LoadError) as info:
+        evacuate.check_request(cd, req.raw)
+    assert err.rstrip("\n").endswith("Error: %s" % info.value)
