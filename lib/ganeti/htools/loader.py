@@ -532,6 +532,8 @@ def parse_text(text: str) -> ClusterData:
             raise LoadError("Unknown group '%s' for node '%s'"
                             % (f[8], name))
         gdx = guuid[f[8]]
+        if "?" in f[1:7]:  # the reference reads nothing more of such a node
+            f = f[:9]
         spindles = _int(f[9], "spindles") if len(f) > 9 and f[9] else 1
         excl = _bool(f[11], "exclusive storage") if len(f) > 11 and f[11] \
             else False
@@ -540,15 +542,14 @@ def parse_text(text: str) -> ClusterData:
         speed = _float(f[14], "cpu speed") if len(f) > 14 and f[14] else 1.0
         offline = f[7] == "Y" or "?" in f[1:7]
         if "?" in f[1:7]:
-            n = Node(name, 0, 0, 0, 0, 0, 0, ncpu, True, spindles, 0, gdx,
-                     excl)
+            n = Node(name, 0, 0, 0, 0, 0, 0, 0, True, 0, 0, gdx, False)
         else:
             n = Node(name, _int(f[1], "total memory"),
                      _int(f[2], "node memory"), _int(f[3], "free memory"),
                      _int(f[4], "total disk"), _int(f[5], "free disk"),
                      _int(f[6], "total cpus"), ncpu, offline, spindles,
                      fspn, gdx, excl)
-        n.is_master = f[7] == "M"
+        n.is_master = f[7] == "M" and "?" not in f[1:7]
         n.tags = _tags(f[10]) if len(f) > 10 else []
         n.cpu_speed = speed
         n.idx = len(nodes)
