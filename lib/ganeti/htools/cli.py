@@ -1,9 +1,11 @@
 """Command-line machinery shared by the htools programs.
 
-Owns the option table (short and long names, argument kind, help text),
-a GNU-getopt style parser with the reference tools' error messages and exit
-codes, loading the cluster from the selected backend, and the common
-printed tables (the node list, the instance map).
+Owns a GNU-getopt style parser over the option table (``options``) with
+the reference tools' error messages and exit codes (--help, --version,
+--help-completion included), loading the cluster from the selected backend
+with the load-time checks every program shares (inconsistency warnings,
+-O node names), and the common printed tables (the node list, the
+instance map).
 
 Programs declare which options they take by name; they never parse argv
 themselves.
@@ -11,9 +13,24 @@ themselves.
 
 from __future__ import annotations
 
+import platform
 import sys
-from dataclasses import dataclass
 from typing import Callable, Optional
+
+from ganeti.htools.options import (  # noqa: F401 - the table's API, re-exported
+    ARG_COMPLETION,
+    DISK_TEMPLATES,
+    NONE,
+    OPT,
+    OPTIONS,
+    REQ,
+    Opt,
+    UsageError,
+    completion_text,
+    parse_spec,
+    parse_unit,
+    parse_yes_no,
+)
 
 VERSION = "3.0.2-3"
 
@@ -21,290 +38,9 @@ EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
-NONE, REQ, OPT = 0, 1, 2
 
-
-@dataclass
-class Opt:
-    key: str
-    short: str
-    long: str
-    arg: int
-    argname: str
-    help: str
-    conv: Optional[Callable] = None
-    errname: str = ""
-
-
-def _int(s):
-    return int(s)
-
-
-def _float(s):
-    return float(s)
-
-
-OPTIONS = {o.key: o for o in [
-    Opt("print_nodes", "p", "print-nodes", OPT, "FIELDS",
-        "print the final node list"),
-    Opt("print_insts", "", "print-instances", NONE, "",
-        "print the final instance map"),
-    Opt("print_commands", "C", "print-commands", OPT, "FILE",
-        "print the ganeti command list for reaching the solution, if an"
-        " argument is passed then write the commands to a file named as"
-        " such"),
-    Opt("data_file", "t", "text-data", REQ, "FILE", "the cluster data FILE"),
-    Opt("evac_mode", "E", "evac-mode", NONE, "",
-        "enable evacuation mode, where the algorithm only moves instances"
-        " away from offline and drained nodes"),
-    Opt("restricted_migration", "", "restricted-migration", NONE, "",
-        "disallow replace-primary moves (aka frf-moves); in evacuation mode,"
-        " this will ensure that the only migrations are off the drained"
-        " nodes"),
-    Opt("master", "m", "master", REQ, "ADDRESS",
-        "collect data via RAPI at the given ADDRESS"),
-    Opt("luxi", "L", "luxi", OPT, "SOCKET",
-        "collect data via Luxi, optionally using the given SOCKET path"
-        " [/var/run/ganeti/socket/ganeti-query]"),
-    Opt("ialloc_src", "I", "ialloc-src", REQ, "FILE",
-        "Specify an iallocator spec as the cluster data source"),
-    Opt("exec", "X", "exec", NONE, "",
-        "execute the suggested moves via Luxi (only available when using it"
-        " for data gathering)"),
-    Opt("first_job_group", "", "first-job-group", NONE, "",
-        "only execute the first group of jobs"),
-    Opt("reason", "", "reason", REQ, "REASON",
-        "The reason to pass to the submitted jobs"),
-    Opt("group", "G", "group", REQ, "ID",
-        "the target node group (name or UUID)"),
-    Opt("max_length", "l", "max-length", REQ, "N",
-        "cap the solution at this many balancing or allocation rounds"
-        " (useful for very unbalanced clusters or empty clusters)", _int,
-        "max solution length"),
-    Opt("verbose", "v", "verbose", NONE, "", "increase the verbosity level"),
-    Opt("quiet", "q", "quiet", NONE, "", "decrease the verbosity level"),
-    Opt("offline", "O", "offline", REQ, "NODE", "set node as offline"),
-    Opt("static_kvm", "", "static-kvm-node-memory", REQ, "N",
-        "use static node memory [in MB] on KVM instead of value reported by"
-        " hypervisor. Use 0 to take value reported from hypervisor.", _int,
-        "static node memory"),
-    Opt("min_score", "e", "min-score", REQ, "EPSILON",
-        "mininum excess to the N+1 limit to aim for", _float, "min score"),
-    Opt("max_cpu", "", "max-cpu", REQ, "RATIO",
-        "maximum virtual-to-physical cpu ratio for nodes (from 0 upwards)"
-        " [default read from cluster]", _float, "max cpu ratio"),
-    Opt("min_disk", "", "min-disk", REQ, "RATIO",
-        "minimum free disk space for nodes (between 0 and 1) [0]", _float,
-        "min free disk space"),
-    Opt("min_gain", "g", "min-gain", REQ, "DELTA",
-        "minimum gain to aim for in a balancing step before giving up",
-        _float, "min gain"),
-    Opt("min_gain_limit", "", "min-gain-limit", REQ, "SCORE",
-        "minimum cluster score for which we start checking the min-gain",
-        _float, "min gain limit"),
-    Opt("no_disk_moves", "", "no-disk-moves", NONE, "",
-        "disallow disk moves from the list of allowed instance changes, thus"
-        " allowing only the 'cheap' failover/migrate operations"),
-    Opt("select_insts", "", "select-instances", REQ, "INSTS",
-        "only select given instances for any moves"),
-    Opt("no_inst_moves", "", "no-instance-moves", NONE, "",
-        "disallow instance (primary node) moves from the list of allowed,"
-        " instance changes, thus allowing only slower, but sometimes safer,"
-        " drbd secondary changes"),
-    Opt("ignore_soft_errors", "", "ignore-soft-errors", NONE, "",
-        "Ignore any soft restrictions in balancing"),
-    Opt("dynu_file", "U", "dynu-file", REQ, "FILE",
-        "Import dynamic utilisation data from the given FILE"),
-    Opt("ignore_dynu", "", "ignore-dynu", NONE, "",
-        "Ignore any dynamic utilisation information"),
-    Opt("mond", "", "mond", OPT, "CHOICE",
-        "pass either 'yes' or 'no' to query all monDs"),
-    Opt("mond_data", "", "mond-data", REQ, "FILE",
-        "Import data provided by MonDs from the given FILE"),
-    Opt("exit_missing_mond", "", "exit-on-missing-mond-data", NONE, "",
-        "abort if the data available from the monitoring daemons is"
-        " incomplete"),
-    Opt("mond_xen", "", "mond-xen", NONE, "",
-        "also consider xen-specific collectors in MonD queries"),
-    Opt("exclusion_tags", "", "exclusion-tags", REQ, "TAG,...",
-        "Enable instance exclusion based on given tag prefix"),
-    Opt("exclude_insts", "", "exclude-instances", REQ, "INSTS",
-        "exclude given instances from any moves"),
-    Opt("save", "S", "save", REQ, "FILE",
-        "Save cluster state at the end of the processing to FILE"),
-    Opt("priority", "", "priority", REQ, "PRIO",
-        "set the priority of submitted jobs"),
-    Opt("version", "V", "version", NONE, "", "show the version of the program"),
-    Opt("help", "h", "help", NONE, "", "show help"),
-    Opt("help_completion", "", "help-completion", NONE, "",
-        "show completion info"),
-    # hspace
-    Opt("memory", "", "memory", REQ, "UNIT", "memory size for instances"),
-    Opt("disk", "", "disk", REQ, "UNIT", "disk size for instances"),
-    Opt("vcpus", "", "vcpus", REQ, "NUM", "number of virtual cpus for"
-        " instances", _int, "vcpus"),
-    Opt("disk_template", "", "disk-template", REQ, "TEMPLATE",
-        "select the desired disk template"),
-    Opt("spindle_use", "", "spindle-use", REQ, "SPINDLES",
-        "select how many virtual spindle instances use [default read from"
-        " cluster]", _int, "spindle use"),
-    Opt("tiered_alloc", "", "tiered-alloc", REQ, "TSPEC",
-        "enable tiered specs allocation, given as 'disk,ram,cpu'"),
-    Opt("human_readable", "", "human-readable", OPT, "CHOICE",
-        "use human readable output"),
-    Opt("machine_readable", "", "machine-readable", OPT, "CHOICE",
-        "enable machine readable output (pass either 'yes' or 'no' to"
-        " explicitly control the flag, or without an argument defaults to"
-        " yes)"),
-    Opt("simulate", "", "simulate", REQ, "SPEC",
-        "simulate an empty cluster, given as"
-        " 'alloc_policy,num_nodes,disk,ram,cpu'"),
-    Opt("no_simulation", "", "no-simulation", NONE, "",
-        "do not perform rebalancing simulation"),
-    Opt("independent_groups", "", "independent-groups", NONE, "",
-        "Consider groups independently"),
-    Opt("accept_existing", "", "accept-existing-errors", NONE, "",
-        "Accept existing N+1 violations; just don't add new ones"),
-    Opt("std_spec", "", "standard-alloc", REQ, "STDSPEC",
-        "enable standard specs allocation, given as 'disk,ram,cpu'"),
-    Opt("no_headers", "", "no-headers", NONE, "",
-        "do not show a header line"),
-    Opt("node_tags", "", "node-tags", REQ, "TAG,...",
-        "Restrict to nodes with the given tags"),
-    Opt("one_step_only", "", "one-step-only", NONE, "",
-        "Only do the first step"),
-    Opt("force", "", "force", NONE, "", "Force the execution"),
-    Opt("full_evacuation", "", "full-evacuation", NONE, "",
-        "fully evacuate the nodes to be rebooted"),
-    Opt("print_moves", "", "print-moves", NONE, "",
-        "print the moves of the instances"),
-    Opt("skip_non_redundant", "", "skip-non-redundant", NONE, "",
-        "Skip nodes that host a non-redundant instance"),
-    Opt("ignore_non_redundant", "", "ignore-non-redundant", NONE, "",
-        "Pretend that there are no non-redundant instances in the cluster"),
-    Opt("offline_maintenance", "", "offline-maintenance", NONE, "",
-        "Schedule offline maintenance, i.e., pretend that all instance are"
-        " offline."),
-    Opt("node_sel", "", "node-sel", REQ, "ID",
-        "Restrict to nodes matching a particular selector"),
-    Opt("no_capacity_checks", "", "no-capacity-checks", NONE, "",
-        "disable capacity checks (like global N+1 redundancy)"),
-    Opt("save_cluster", "", "save-cluster", REQ, "FILE",
-        "Save cluster state"),
-    Opt("ignore_soft", "", "ignore-soft-errors", NONE, "",
-        "Ignore any soft restrictions"),
-]}
-
-
-class UsageError(Exception):
-    """Bad command line; message as the reference prints it."""
-
-
-def parse_args(prog: str, keys: list, argv: list):
-    """Parses ``argv`` for the options named in ``keys``.
-
-    Returns (options dict, positional arguments).  Options given several
-    times keep their last value, except -v/-q which count and -O which
-    accumulates.
-    """
-    table = [OPTIONS[k] for k in keys]
-    by_short = {o.short: o for o in table if o.short}
-    by_long = {o.long: o for o in table}
-    opts: dict = {"verbose": 1, "offline": [], "simulate": []}
-    args = []
-    errors = []
-    i = 0
-
-    def store(o: Opt, val):
-        if o.key == "verbose":
-            opts["verbose"] += 1
-        elif o.key == "quiet":
-            opts["verbose"] -= 1
-        elif o.key == "offline":
-            opts["offline"].append(val)
-        elif o.key == "simulate":
-            opts["simulate"].insert(0, val)
-        else:
-            if o.conv is not None and val is not None:
-                try:
-                    val = o.conv(val)
-                except ValueError:
-                    errors.append("%s: cannot parse string '%s'"
-                                  % (o.errname or o.long, val))
-                    return
-            opts[o.key] = True if o.arg == NONE else val
-
-    while i < len(argv):
-        a = argv[i]
-        i += 1
-        if a == "--":
-            args.extend(argv[i:])
-            break
-        if a.startswith("--"):
-            body = a[2:]
-            name, eq, val = body.partition("=")
-            cands = [k for k in by_long if k == name] or \
-                [k for k in by_long if k.startswith(name)]
-            if len(cands) != 1:
-                if not cands:
-                    raise UsageError("unrecognized option `%s'" % a)
-                raise UsageError("option `%s' is ambiguous" % a)
-            o = by_long[cands[0]]
-            if o.arg == NONE:
-                if eq:
-                    raise UsageError("option `--%s' doesn't allow an"
-                                     " argument" % o.long)
-                store(o, None)
-            elif o.arg == REQ:
-                if not eq:
-                    if i >= len(argv):
-                        raise UsageError("option `--%s' requires an"
-                                         " argument %s" % (o.long,
-                                                           o.argname))
-                    val = argv[i]
-                    i += 1
-                store(o, val)
-            else:
-                store(o, val if eq else None)
-                if not eq:
-                    opts[o.key] = None if o.key not in opts or \
-                        opts[o.key] is None else opts[o.key]
-                    opts.setdefault(o.key + "_given", True)
-                opts[o.key + "_given"] = True
-            continue
-        if a.startswith("-") and len(a) > 1:
-            j = 1
-            while j < len(a):
-                c = a[j]
-                j += 1
-                o = by_short.get(c)
-                if o is None:
-                    raise UsageError("unrecognized option `-%s'" % c)
-                if o.arg == NONE:
-                    store(o, None)
-                    continue
-                rest = a[j:]
-                if o.arg == REQ:
-                    if not rest:
-                        if i >= len(argv):
-                            raise UsageError("option `-%s' requires an"
-                                             " argument %s" % (c, o.argname))
-                        rest = argv[i]
-                        i += 1
-                    store(o, rest)
-                else:
-                    store(o, rest if rest else None)
-                    opts[o.key + "_given"] = True
-                break
-            continue
-        args.append(a)
-    if errors:
-        raise UsageError("\n".join(errors))
-    return opts, args
-
-
-def usage_text(prog: str, keys: list) -> str:
-    table = [OPTIONS[k] for k in keys]
+def _usage_rows(table: list) -> list:
+    """The option lines of a usage text (GetOpt's layout)."""
     rows = []
     for o in table:
         s = ""
@@ -324,58 +60,187 @@ def usage_text(prog: str, keys: list) -> str:
         rows.append((s, lng, o.help))
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
-    out = ["%s (ganeti) version %s" % (prog, VERSION),
-           "Usage: %s [OPTION...]" % prog]
-    for r in rows:
-        out.append("  %-*s  %-*s  %s" % (w0, r[0], w1, r[1], r[2]))
+    return ["  %-*s  %-*s  %s" % (w0, r[0], w1, r[1], r[2]) for r in rows]
+
+
+def usage_text(prog: str, keys: list) -> str:
+    out = ["%s (ganeti) version %s" % (prog, VERSION), "Usage: %s [OPTION...]" % prog]
+    out.extend(_usage_rows([OPTIONS[k] for k in keys]))
     return "\n".join(out) + "\n"
 
 
-def start(prog: str, keys: list, argv: Optional[list] = None,
-          max_args: int = 0):
+def _haskell_arch() -> str:
+    """The machine as the reference's runtime names it."""
+    m = platform.machine().lower()
+    if m in ("i386", "i486", "i586", "i686", "x86"):
+        return "i386"
+    if m in ("amd64", "x86_64"):
+        return "x86_64"
+    if m in ("arm64", "aarch64"):
+        return "aarch64"
+    if m.startswith("ppc64"):
+        return "powerpc64le" if m.endswith("le") else "powerpc64"
+    if m.startswith("arm"):
+        return "arm"
+    return m
+
+
+def version_text(prog: str) -> str:
+    return "%s (ganeti) version %s\ncompiled with ghc 9.0\nrunning on %s %s\n" % (
+        prog,
+        VERSION,
+        "linux" if sys.platform.startswith("linux") else sys.platform,
+        _haskell_arch(),
+    )
+
+
+def getopt(table: list, argv: list) -> tuple:
+    """Scans ``argv`` as GNU getopt in permute mode does.
+
+    Returns ([(option, value or None)] in command-line order, non-option
+    arguments, error texts).  Long options may be abbreviated to a unique
+    prefix; a short option cluster is taken apart one letter at a time.
+    """
+    by_short: dict = {}
+    for o in table:
+        if o.short:
+            by_short.setdefault(o.short, o)
+    found: list = []
+    args: list = []
+    errs: list = []
+    rest = list(argv)
+    rest.reverse()  # a stack: the next argument is at the end
+    while rest:
+        a = rest.pop()
+        if a == "--":
+            args.extend(reversed(rest))
+            break
+        if a.startswith("--"):
+            name, eq, val = a[2:].partition("=")
+            cands = [o for o in table if o.long == name] or [
+                o for o in table if o.long.startswith(name)
+            ]
+            typed = "--" + name
+            if not cands:
+                errs.append("unrecognized option `%s'\n" % a)
+            elif len(cands) > 1:
+                errs.append(
+                    "option `%s' is ambiguous; could be one of:\n%s\n"
+                    % (typed, "\n".join(_usage_rows(cands)))
+                )
+            elif cands[0].arg == NONE:
+                if eq:
+                    errs.append("option `%s' doesn't allow an argument\n" % typed)
+                else:
+                    found.append((cands[0], None))
+            elif cands[0].arg == REQ:
+                if eq:
+                    found.append((cands[0], val))
+                elif rest:
+                    found.append((cands[0], rest.pop()))
+                else:
+                    errs.append("option `%s' requires an argument %s\n" % (typed, cands[0].argname))
+            else:
+                found.append((cands[0], val if eq else None))
+            continue
+        if a.startswith("-") and len(a) > 1:
+            c, more = a[1], a[2:]
+            o = by_short.get(c)
+            if o is None:
+                errs.append("unrecognized option `-%s'\n" % c)
+                if more:
+                    rest.append("-" + more)
+            elif o.arg == NONE:
+                found.append((o, None))
+                if more:
+                    rest.append("-" + more)
+            elif o.arg == REQ:
+                if more:
+                    found.append((o, more))
+                elif rest:
+                    found.append((o, rest.pop()))
+                else:
+                    errs.append("option `-%s' requires an argument %s\n" % (c, o.argname))
+            else:
+                found.append((o, more if more else None))
+            continue
+        args.append(a)
+    return found, args, errs
+
+
+def parse_args(prog: str, keys: list, argv: list):
+    """Parses ``argv`` for the options named in ``keys``.
+
+    Returns (options dict, positional arguments).  Options given several
+    times keep their last value, except -v/-q which count and -O which
+    accumulates.  Raises UsageError for what getopt refuses (the caller
+    prints the usage) and ValueError for a bad option value (the first one,
+    in command-line order).
+    """
+    table = [OPTIONS[k] for k in keys]
+    found, args, errs = getopt(table, argv)
+    if errs:
+        raise UsageError("".join(errs))
+    opts: dict = {"verbose": 1, "offline": [], "simulate": []}
+    for o, val in found:
+        if o.key == "verbose":
+            opts["verbose"] += 1
+            continue
+        if o.key == "quiet":
+            opts["verbose"] -= 1
+            continue
+        if o.key == "offline":
+            opts["offline"].append(val)
+            continue
+        if o.key == "simulate":
+            opts["simulate"].insert(0, val)
+            continue
+        if o.conv is not None and val is not None:
+            try:
+                val = o.conv(val)
+            except UsageError as err:
+                raise ValueError(str(err)) from None
+        if o.arg == NONE:
+            val = True
+        elif o.arg == OPT:
+            opts[o.key + "_given"] = True
+        opts[o.key] = val
+    return opts, args
+
+
+def start(prog: str, keys: list, argv: Optional[list] = None, max_args: int = 0):
     """Parses the command line, handling --help/--version and errors."""
     if argv is None:
         argv = sys.argv[1:]
     try:
         opts, args = parse_args(prog, keys, argv)
     except UsageError as err:
-        msg = str(err)
-        if msg.startswith("unrecognized") or msg.startswith("option"):
-            sys.stderr.write("Command line error: %s\n\n" % msg)
-            sys.stderr.write(usage_text(prog, keys))
-            sys.exit(EXIT_USAGE)
-        sys.stderr.write("Error while parsing command line arguments:\n%s\n"
-                         % msg)
-        sys.exit(EXIT_FAILURE)
+        sys.stderr.write("Command line error: %s\n" % err)
+        sys.stderr.write(usage_text(prog, keys))
+        sys.exit(EXIT_USAGE)
+    except ValueError as err:
+        parse_error(str(err))
     if opts.get("help"):
         sys.stdout.write(usage_text(prog, keys))
         sys.exit(EXIT_SUCCESS)
     if opts.get("version"):
-        sys.stdout.write("%s (ganeti) version %s\ncompiled with python3\n"
-                         "running on %s\n" % (prog, VERSION, sys.platform))
+        sys.stdout.write(version_text(prog))
+        sys.exit(EXIT_SUCCESS)
+    if opts.get("help_completion"):
+        sys.stdout.write(completion_text(prog, keys))
         sys.exit(EXIT_SUCCESS)
     if len(args) > max_args:
-        sys.stderr.write("Error: This program doesn't take any arguments.\n")
-        sys.exit(EXIT_FAILURE)
+        if max_args == 1:
+            die("Only one argument is accepted (the input file)")
+        die("This program doesn't take any arguments.")
     return opts, args
 
 
 def parse_error(msg: str) -> None:
     """Exits as the reference does on a bad option value."""
     sys.stdout.flush()
-    sys.stderr.write("Error while parsing command line arguments:\n%s\n"
-                     % msg)
+    sys.stderr.write("Error while parsing command line arguments:\n%s\n" % msg)
     sys.exit(EXIT_FAILURE)
-
-
-def parse_yes_no(default: bool, val: Optional[str]) -> bool:
-    if val is None:
-        return default
-    if val == "yes":
-        return True
-    if val == "no":
-        return False
-    raise UsageError("Invalid choice '%s', pass one of 'yes' or 'no'" % val)
 
 
 def machine_readable(opts: dict) -> bool:
@@ -386,40 +251,6 @@ def machine_readable(opts: dict) -> bool:
     except UsageError as err:
         parse_error(str(err))
     return False
-
-
-_BIN_UNITS = {"m": 1, "g": 1024, "t": 1024 * 1024}
-_SI_UNITS = {"M": 1, "G": 1000, "T": 1000 * 1000}
-
-
-def parse_unit(text: str) -> int:
-    """A size in MiB from '10G', '4g', '512' (as the reference parses)."""
-    k = 0
-    if k < len(text) and text[k] in "+-":
-        k += 1
-    while k < len(text) and text[k].isdigit():
-        k += 1
-    num = text[:k]
-    if not num or num in "+-" or num.startswith("+"):
-        raise ValueError("Can't parse string '%s'" % text)
-    v = int(num)
-    unit = text[k:].lstrip(" ")
-    up = unit.upper()
-    if unit == "" or unit == "m" or up == "MIB":
-        return v
-    if unit == "g" or up == "GIB":
-        return v * 1024
-    if unit == "t" or up == "TIB":
-        return v * 1024 * 1024
-    from fractions import Fraction
-    mb = Fraction(1000, 1024) ** 2
-    if unit == "M" or up == "MB":
-        return int(v * mb)
-    if unit == "G" or up == "GB":
-        return int(v * mb * 1000)
-    if unit == "T" or up == "TB":
-        return int(v * mb * 1000 * 1000)
-    raise ValueError("Unknown unit '%s'" % unit)
 
 
 def die(msg: str, code: int = EXIT_FAILURE) -> None:
@@ -434,30 +265,38 @@ def split_list(val: Optional[str]) -> list:
     return [x for x in val.split(",") if x]
 
 
-def load_cluster(opts: dict):
-    """Loads the cluster from the backend the options select."""
+def read_cluster(opts: dict):
+    """The cluster from the backend the options select, merged (tags,
+    aliases, placement); load failures end the program."""
     from ganeti.htools import loader
-    backends = [k for k in ("master", "luxi_given", "data_file")
-                if opts.get(k)]
-    if len(backends) > 1:
-        sys.stdout.flush()
-        sys.stderr.write("Only one of the rapi, luxi, and data files options"
-                         " should be given.\n")
-        sys.exit(EXIT_FAILURE)
+
+    given = [k for k in ("master", "luxi_given", "data_file") if opts.get(k) is not None]
+    if len(given) > 1:
+        die("Only one of the rapi, luxi, and data files options should be given.")
+    static_kvm = opts.get("static_kvm")
     try:
-        if opts.get("master"):
+        if opts.get("master") is not None:
             from ganeti.htools import rapi_backend
-            cd = rapi_backend.load(opts["master"], opts.get("static_kvm"))
+
+            cd = rapi_backend.load(opts["master"], static_kvm)
         elif opts.get("luxi_given"):
-            from ganeti.htools import luxi_backend
+            from ganeti.htools import luxi_backend, rapi_backend
+
             cd = luxi_backend.load(opts.get("luxi"))
+            # a no-op unless the backend tells the default hypervisor
+            rapi_backend.apply_static_kvm(cd, static_kvm)
         elif opts.get("simulate"):
             cd = loader.parse_simulate(opts["simulate"])
-        elif opts.get("data_file"):
+        elif opts.get("data_file") is not None:
             cd = loader.load_text_file(opts["data_file"])
-        elif opts.get("ialloc_src"):
+        elif opts.get("ialloc_src") is not None:
             from ganeti.htools import iallocator
-            cd = iallocator.load_file(opts["ialloc_src"])
+
+            with open(opts["ialloc_src"]) as fh:
+                text = fh.read()
+            cd, _ = iallocator.parse_request(
+                text, iallocator.STATIC_KVM_NODE_MEMORY if static_kvm is None else static_kvm
+            )
             cd.place_twice = True
         else:
             raise loader.LoadError("No backend selected! Exiting.")
@@ -465,47 +304,189 @@ def load_cluster(opts: dict):
         die("failed to load data, aborting: %s" % loader.io_error_text(err))
     except loader.LoadError as err:
         die("failed to load data, aborting: %s" % err)
-    names = {n.name: n for n in cd.nodes}
-    for off in opts.get("offline", []):
-        node = names.get(off)
-        if node is None:
-            for n in cd.nodes:
-                if n.name.startswith(off + "."):
-                    node = n
-                    break
-        if node is None:
-            die("Unknown node: %s" % off)
-        node.offline = True
-    loader.merge_data(cd, split_list(opts.get("exclusion_tags")),
-                      split_list(opts.get("select_insts"))
-                      if opts.get("select_insts") is not None else None,
-                      split_list(opts.get("exclude_insts")))
+    loader.merge_data(
+        cd,
+        split_list(opts.get("exclusion_tags")),
+        split_list(opts.get("select_insts")) if opts.get("select_insts") is not None else None,
+        split_list(opts.get("exclude_insts")),
+    )
+    return cd
+
+
+def _set_limits(cd, opts: dict) -> None:
     if opts.get("max_cpu") is not None:
         for n in cd.nodes:
             n.set_mcpu(opts["max_cpu"])
     if opts.get("min_disk") is not None:
         for n in cd.nodes:
             n.set_mdsk(opts["min_disk"])
+
+
+def find_node(nodes: list, name: str):
+    """The node called ``name`` or, failing that, the only one whose name
+    starts with ``name`` and a dot; None if there is no such node."""
+    hits = []
+    for n in nodes:
+        if n.name == name:
+            return n
+        if n.name.startswith(name + "."):
+            hits.append(n)
+    return hits[0] if len(hits) == 1 else None
+
+
+def set_offline(cd, names: list) -> None:
+    """Marks the -O nodes offline (``cd.cli_offline`` lists the ones that
+    were not); unknown names end the program, as in the reference."""
+    found = []
+    bad = []
+    for name in names:
+        node = find_node(cd.nodes, name)
+        if node is None:
+            bad.append(name)
+        else:
+            found.append(node)
+    if bad:
+        die("wrong node name(s) set as offline: %s\n" % ",".join(sorted(bad)))
+    newly = []
+    for node in found:
+        if not node.offline:
+            node.offline = True
+            newly.append(node.idx)
+    cd.cli_offline = newly
+
+
+def load_checked(opts: dict, show: Optional[Callable] = None):
+    """Loads the cluster as every reference program does: the data read
+    and merged, the inconsistency warnings (silent at exactly one -q),
+    the program's own load-time lines (``show(cd)``), then -O (unknown
+    names end the program), --max-cpu and --min-disk."""
+    cd = read_cluster(opts)
+    if opts.get("verbose", 1) != 0:
+        warn_inconsistent(cd)
+    if show is not None:
+        show(cd)
+    set_offline(cd, opts.get("offline", []))
+    _set_limits(cd, opts)
     return cd
+
+
+def load_cluster(opts: dict):
+    """The cluster with -O, --max-cpu and --min-disk applied, without the
+    warnings (``load_checked`` does the whole load-time sequence)."""
+    cd = read_cluster(opts)
+    set_offline(cd, opts.get("offline", []))
+    _set_limits(cd, opts)
+    return cd
+
+
+def serialize_original(cd) -> str:
+    """The cluster in the text format as loaded: without the offline
+    flags of -O (the reference's "original" state files)."""
+    from ganeti.htools import loader
+
+    newly = getattr(cd, "cli_offline", [])
+    for idx in newly:
+        cd.nodes[idx].offline = False
+    try:
+        return loader.serialize_cluster(cd)
+    finally:
+        for idx in newly:
+            cd.nodes[idx].offline = True
+
+
+def name_suffix(cd) -> str:
+    """The common domain suffix the reference strips from the names (of
+    the nodes and the instances together)."""
+    from ganeti.htools import loader
+
+    return loader.common_suffix([n.name for n in cd.nodes] + [i.name for i in cd.instances])
+
+
+def note_suffix(cd) -> None:
+    """The verbose note on the stripped name suffix (if there is one)."""
+    suffix = name_suffix(cd)
+    if suffix:
+        sys.stdout.write("Note: Stripping common suffix of '%s' from names\n" % suffix)
 
 
 def warn_inconsistent(cd) -> None:
     from ganeti.htools import loader
+
     bad = loader.check_data(cd)
     if bad:
+        sys.stdout.flush()
         sys.stderr.write("Warning: cluster has inconsistent data:\n")
         for line in reversed(bad):  # the reference lists them backwards
             sys.stderr.write("  - %s\n" % line)
         sys.stderr.write("\n")
 
 
+def write_state(prog: str, path: str, text: str) -> None:
+    """Writes a state file; a failure ends the program as the reference's
+    (its I/O exception: 'prog: path: openFile: ...')."""
+    from ganeti.htools import loader
+
+    try:
+        with open(path, "w") as fh:
+            fh.write(text)
+    except OSError as err:
+        sys.stdout.flush()
+        sys.stderr.write("%s: %s\n" % (prog, loader.io_error_text(err)))
+        sys.exit(EXIT_FAILURE)
+
+
+def printf_g(x: float, prec: int = 6) -> str:
+    """``x`` as the reference's printf "%.<prec>g" shows it: fixed
+    notation from 0.1 to 10^7 (and for zero), else d.ddddddeN; the
+    shortest decimal digits rounded half to even."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "Infinity" if x > 0 else "-Infinity"
+    sign = "-" if x < 0 else ""
+    d = Decimal(repr(abs(float(x))))
+    q = Decimal(1).scaleb(-prec)
+    if d == 0 or Decimal("0.1") <= d < Decimal(10) ** 7:
+        return "%s%s" % (sign, d.quantize(q, ROUND_HALF_EVEN))
+    e = d.adjusted()
+    m = d.scaleb(-e).quantize(q, ROUND_HALF_EVEN)
+    if m >= 10:
+        m = (m / 10).quantize(q, ROUND_HALF_EVEN)
+        e += 1
+    return "%s%se%d" % (sign, m, e)
+
+
 # ---------------------------------------------------------------------------
 # tables
 
-NODE_FIELDS_DEFAULT = ["status", "name", "tmem", "nmem", "imem", "xmem", "fmem",
-                       "umem", "rmem", "tdsk", "fdsk", "tcpu", "ucpu",
-                       "pcnt", "scnt", "pfmem", "pfdsk", "rcpu", "cload",
-                       "mload", "dload", "nload"]
+NODE_FIELDS_DEFAULT = [
+    "status",
+    "name",
+    "tmem",
+    "nmem",
+    "imem",
+    "xmem",
+    "fmem",
+    "umem",
+    "rmem",
+    "tdsk",
+    "fdsk",
+    "tcpu",
+    "ucpu",
+    "pcnt",
+    "scnt",
+    "pfmem",
+    "pfdsk",
+    "rcpu",
+    "cload",
+    "mload",
+    "dload",
+    "nload",
+]
+
+_UNKNOWN = "<unknown field>"
 
 
 def _hf(fmt: str, x: float) -> str:
@@ -517,13 +498,26 @@ def _hf(fmt: str, x: float) -> str:
     return fmt % x
 
 
+def _show_double(x: float) -> str:
+    from ganeti.htools.rapi_json import hs_show_double
+
+    return hs_show_double(float(x))
+
+
+def _int_list(xs) -> str:
+    return "[%s]" % ",".join("%d" % x for x in xs)
+
+
 def _node_field(n, key: str):
     """(header, value string, right aligned)."""
+    if key == "idx":
+        return ("Index", "%d" % n.idx, True)
     if key == "status":
-        return ("F", "*" if n.fail_n1 and not n.offline else
-                ("-" if n.offline else " "), False)
+        return ("F", "*" if n.fail_n1 and not n.offline else ("-" if n.offline else " "), False)
     if key == "name":
         return ("Name", n.alias, False)
+    if key == "fqdn":
+        return ("Name", n.name, False)
     if key == "tmem":
         return ("t_mem", _hf("%.0f", n.t_mem), True)
     if key == "nmem":
@@ -552,6 +546,10 @@ def _node_field(n, key: str):
         return ("pcnt", "%d" % len(n.plist), True)
     if key == "scnt":
         return ("scnt", "%d" % len(n.slist), True)
+    if key == "plist":  # the most recently placed instance first
+        return ("primaries", _int_list(reversed(n.plist)), True)
+    if key == "slist":
+        return ("secondaries", _int_list(reversed(n.slist)), True)
     if key == "pfmem":
         return ("p_fmem", _hf("%.4f", n.p_mem), True)
     if key == "pfdsk":
@@ -567,17 +565,56 @@ def _node_field(n, key: str):
     if key == "nload":
         return ("lNet", "%.3f" % n.util_load[3], True)
     if key == "ptags":
-        return ("PrimaryTags", ",".join(
-            "%s=%d" % kv for kv in sorted(n.p_tags.items())), False)
+        return ("PrimaryTags", ",".join("%s=%d" % kv for kv in sorted(n.p_tags.items())), False)
     if key == "peermap":
-        return ("PeerMap", str(sorted(n.peers.items())), False)
+        return (
+            "PeerMap",
+            "[%s]" % ",".join("(%d,%d)" % kv for kv in sorted(n.peers.items())),
+            False,
+        )
     if key == "spindle_count":
         return ("NodeSpindles", "%d" % n.t_spindles, True)
     if key == "hi_spindles":
-        return ("MaxSpindles", "%.2f" % n.hi_spindles, True)
+        return ("MaxSpindles", _show_double(n.hi_spindles), True)
     if key == "inst_spindles":
-        return ("InstSpindles", "%.2f" % n.inst_spindles, True)
-    return (key, "", False)
+        return ("InstSpindles", _show_double(n.inst_spindles), True)
+    return (_UNKNOWN, _UNKNOWN, False)
+
+
+_NODE_HEADS = {
+    "idx": ("Index", True),
+    "status": ("F", False),
+    "name": ("Name", False),
+    "fqdn": ("Name", False),
+    "tmem": ("t_mem", True),
+    "nmem": ("n_mem", True),
+    "imem": ("i_mem", True),
+    "xmem": ("x_mem", True),
+    "fmem": ("f_mem", True),
+    "umem": ("u_mem", True),
+    "amem": ("a_mem", True),
+    "rmem": ("r_mem", True),
+    "tdsk": ("t_dsk", True),
+    "fdsk": ("f_dsk", True),
+    "tcpu": ("pcpu", True),
+    "ucpu": ("vcpu", True),
+    "pcnt": ("pcnt", True),
+    "scnt": ("scnt", True),
+    "plist": ("primaries", True),
+    "slist": ("secondaries", True),
+    "pfmem": ("p_fmem", True),
+    "pfdsk": ("p_fdsk", True),
+    "rcpu": ("r_cpu", True),
+    "cload": ("lCpu", True),
+    "mload": ("lMem", True),
+    "dload": ("lDsk", True),
+    "nload": ("lNet", True),
+    "ptags": ("PrimaryTags", False),
+    "peermap": ("PeerMap", False),
+    "spindle_count": ("NodeSpindles", True),
+    "hi_spindles": ("MaxSpindles", True),
+    "inst_spindles": ("InstSpindles", True),
+}
 
 
 def format_table(rows: list, right: list) -> list:
@@ -595,11 +632,14 @@ def format_table(rows: list, right: list) -> list:
 
 
 def node_fields(spec: Optional[str]) -> list:
+    """The -p field list: the default one, '+' extending it, or the named
+    fields (empty names included: they print as unknown fields)."""
     if not spec:
         return NODE_FIELDS_DEFAULT
     if spec.startswith("+"):
-        return NODE_FIELDS_DEFAULT + split_list(spec[1:])
-    return split_list(spec)
+        extra = spec[1:]
+        return NODE_FIELDS_DEFAULT + (extra.split(",") if extra else [])
+    return spec.split(",")
 
 
 def print_nodes(nodes: list, fields: list) -> str:
@@ -613,27 +653,57 @@ def print_nodes(nodes: list, fields: list) -> str:
             row.append(v)
         rows_vals.append(row)
     for f in fields:
-        h, _, r = _node_field(nodes[0], f) if nodes else (f, "", False)
+        h, r = _NODE_HEADS.get(f, (_UNKNOWN, False))
         heads.append(h)
         right.append(r)
     return "\n".join(format_table([heads] + rows_vals, right))
 
 
+_INST_HEADS = [
+    "F",
+    "Name",
+    "Pri_node",
+    "Sec_node",
+    "Auto_bal",
+    "vcpu",
+    "mem",
+    "dsk",
+    "lCpu",
+    "lMem",
+    "lDsk",
+    "lNet",
+]
+_INST_RIGHT = [False] * 5 + [True] * 7
+_RUNNING = ("running", "ERROR_up")
+
+
 def print_insts(nodes: list, insts: list) -> str:
-    heads = ["F", "Name", "Pri_node", "Sec_node", "Auto_bal", "vcpu", "mem",
-             "dsk", "lCpu", "lMem", "lDsk", "lNet"]
-    right = [False, False, False, False, False, True, True, True, True,
-             True, True, True]
-    rows = [heads]
-    for i in sorted(insts, key=lambda x: x.name):
-        pn = nodes[i.pnode]
-        sn = nodes[i.snode].alias if i.snode >= 0 else ""
-        flag = " " if i.movable else "-"
-        if i.run_st not in ("running", "ERROR_up"):
-            flag = "-" if not i.movable else "x" if False else flag
-        rows.append([flag, i.alias, pn.alias, sn,
-                     "Y" if i.auto_balance else "N", "%d" % i.vcpus,
-                     "%d" % i.mem, "%d" % i.dsk,
-                     "%.3f" % i.util[0], "%.3f" % i.util[1],
-                     "%.3f" % i.util[2], "%.3f" % i.util[3]])
-    return "\n".join(format_table(rows, right))
+    """The instance map (the reference's --print-instances table):
+    instances in load order, full names, disk in GiB, R for running."""
+    rows = [_INST_HEADS]
+    for i in sorted(insts, key=lambda x: x.idx):
+        sn = nodes[i.snode].name if i.snode >= 0 else ""
+        u = i.util
+        rows.append(
+            [
+                "R" if i.run_st in _RUNNING else " ",
+                i.name,
+                nodes[i.pnode].name,
+                sn,
+                "Y" if i.auto_balance else "N",
+                "%3d" % i.vcpus,
+                "%5d" % i.mem,
+                "%5d" % (i.dsk // 1024),
+                "%5.3f" % u[0],
+                "%5.3f" % u[1],
+                "%5.3f" % u[2],
+                "%5.3f" % u[3],
+            ]
+        )
+    return "\n".join(format_table(rows, _INST_RIGHT))
+
+
+def show_insts(title: str, nodes: list, insts: list) -> None:
+    """The instance map on stderr, as --print-instances shows it."""
+    sys.stdout.flush()
+    sys.stderr.write("\n%s instance map:\n%s\n" % (title, print_insts(nodes, insts)))
