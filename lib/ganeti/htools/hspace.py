@@ -457,28 +457,8 @@ def sort_reasons(errs: list) -> list:
 
 
 def _parse_spec(descr: str, text: str) -> RSpec:
-    parts = text.split(",")
-    err = "Invalid %s specification: '%s', expected disk,ram,cpu" % (descr, text)
-    if len(parts) < 3 or len(parts) > 4:
-        raise cli.UsageError(err)
-    try:
-        dsk = cli.parse_unit(parts[0])
-    except ValueError as e:
-        raise cli.UsageError("%s specs disk: %s" % (descr, e)) from None
-    try:
-        mem = cli.parse_unit(parts[1])
-    except ValueError as e:
-        raise cli.UsageError("%s specs memory: %s" % (descr, e)) from None
-    vals = []
-    for what, p in zip(("cpus", "spindles"), parts[2:]):
-        try:
-            vals.append(int(p))
-        except ValueError:
-            raise cli.UsageError(
-                "%s specs %s: cannot parse string '%s'" % (descr, what, p)
-            ) from None
-    spn = vals[1] if len(vals) > 1 else 1
-    return RSpec(vals[0], mem, dsk, spn)
+    dsk, mem, cpu, spn = cli.parse_spec(descr, text)
+    return RSpec(cpu, mem, dsk, spn)
 
 
 def show_targets(targets, base: int) -> str:
@@ -621,7 +601,7 @@ def main(argv=None) -> None:
     mr = cli.machine_readable(opts)
     verbose = opts["verbose"]
     out = sys.stdout
-    cd = cli.load_cluster(opts)
+    cd = cli.load_checked(opts)
     nodes = cd.nodes
     insts = cd.instances
     ipol = cd.ipolicy
@@ -632,7 +612,7 @@ def main(argv=None) -> None:
     su = opts.get("spindle_use")
     if su is None:
         su = ipol.std.spindle_use
-    nsuf = loader.common_suffix([n.name for n in nodes])
+    nsuf = cli.name_suffix(cd)
     if nsuf and verbose > 1:
         sys.stderr.write("Note: Stripping common suffix of '%s' from names\n" % nsuf)
     _maybe_print_nodes(opts, "Initial cluster", nodes)
@@ -759,7 +739,7 @@ def main(argv=None) -> None:
         print_keys(
             out,
             [
-                ("ALLOC_USAGE", "%.8f" % (ninst / (ninst + allocs))),
+                ("ALLOC_USAGE", "%.8f" % (ninst / (ninst + allocs)) if ninst + allocs else "NaN"),
                 ("ALLOC_INSTANCES", "%d" % allocs),
                 ("ALLOC_FAIL_REASON", sreasons[0][0].upper()),
             ],
