@@ -11,34 +11,66 @@ import sys
 from ganeti.htools import cli, metrics
 from ganeti.htools.cli import EXIT_SUCCESS
 
-KEYS = ["print_nodes", "print_insts", "data_file", "master", "luxi",
-        "ialloc_src", "verbose", "quiet", "offline", "ignore_dynu", "mond",
-        "mond_data", "static_kvm", "version", "help", "help_completion"]
+KEYS = [
+    "print_nodes",
+    "print_insts",
+    "data_file",
+    "master",
+    "luxi",
+    "ialloc_src",
+    "verbose",
+    "quiet",
+    "offline",
+    "ignore_dynu",
+    "mond",
+    "mond_data",
+    "static_kvm",
+    "version",
+    "help",
+    "help_completion",
+]
 
-_DT_SHOW = {"diskless": "DTDiskless", "file": "DTFile",
-            "sharedfile": "DTSharedFile", "plain": "DTPlain",
-            "blockdev": "DTBlock", "drbd": "DTDrbd8", "rbd": "DTRbd",
-            "ext": "DTExt", "gluster": "DTGluster"}
+_DT_SHOW = {
+    "diskless": "DTDiskless",
+    "file": "DTFile",
+    "sharedfile": "DTSharedFile",
+    "plain": "DTPlain",
+    "blockdev": "DTBlock",
+    "drbd": "DTDrbd8",
+    "rbd": "DTRbd",
+    "ext": "DTExt",
+    "gluster": "DTGluster",
+}
 
 
 def _show_spec(s) -> str:
-    return ("ISpec {iSpecMemorySize = %d, iSpecCpuCount = %d, iSpecDiskSize"
-            " = %d, iSpecDiskCount = %d, iSpecNicCount = %d, iSpecSpindleUse"
-            " = %d}" % (s.memory_size, s.cpu_count, s.disk_size,
-                        s.disk_count, s.nic_count, s.spindle_use))
+    return (
+        "ISpec {iSpecMemorySize = %d, iSpecCpuCount = %d, iSpecDiskSize"
+        " = %d, iSpecDiskCount = %d, iSpecNicCount = %d, iSpecSpindleUse"
+        " = %d}"
+        % (s.memory_size, s.cpu_count, s.disk_size, s.disk_count, s.nic_count, s.spindle_use)
+    )
 
 
 def show_ipolicy(pol) -> str:
     """The policy as the reference tools print it with -v -v."""
-    mm = ",".join("MinMaxISpecs {minMaxISpecsMinSpec = %s, minMaxISpecsMax"
-                  "Spec = %s}" % (_show_spec(a), _show_spec(b))
-                  for a, b in pol.minmax)
-    return ("IPolicy {iPolicyMinMaxISpecs = [%s], iPolicyStdSpec = %s, "
-            "iPolicyDiskTemplates = [%s], iPolicyVcpuRatio = %r, "
-            "iPolicySpindleRatio = %r}" % (
-                mm, _show_spec(pol.std),
-                ",".join(_DT_SHOW.get(t, t) for t in pol.disk_templates),
-                pol.vcpu_ratio, pol.spindle_ratio))
+    mm = ",".join(
+        "MinMaxISpecs {minMaxISpecsMinSpec = %s, minMaxISpecsMax"
+        "Spec = %s}" % (_show_spec(a), _show_spec(b))
+        for a, b in pol.minmax
+    )
+    return (
+        "IPolicy {iPolicyMinMaxISpecs = [%s], iPolicyStdSpec = %s, "
+        "iPolicyDiskTemplates = [%s], iPolicyVcpuRatio = %r, "
+        "iPolicySpindleRatio = %r}"
+        % (
+            mm,
+            _show_spec(pol.std),
+            ",".join(_DT_SHOW.get(t, t) for t in pol.disk_templates),
+            pol.vcpu_ratio,
+            pol.spindle_ratio,
+        )
+    )
 
 
 def bad_items(nodes: list) -> tuple:
@@ -52,55 +84,66 @@ def bad_items(nodes: list) -> tuple:
 
 def main(argv=None) -> None:
     opts, _ = cli.start("hinfo", KEYS, argv)
-    cd = cli.load_cluster(opts)
     out = sys.stdout
     verbose = opts["verbose"]
-    cli.warn_inconsistent(cd)
-    if cd.cluster_tags:
-        out.write("Loaded cluster tags: %s\n" % ",".join(cd.cluster_tags))
-    if verbose > 2:
-        out.write("Loaded cluster ipolicy: %s\n" % show_ipolicy(cd.ipolicy))
+
+    def show(cd) -> None:
+        if cd.cluster_tags:
+            out.write("Loaded cluster tags: %s\n" % ",".join(cd.cluster_tags))
+        if verbose > 2:
+            out.write("Loaded cluster ipolicy: %s\n" % show_ipolicy(cd.ipolicy))
+
+    cd = cli.load_checked(opts, show)
     ng = len(cd.groups)
-    out.write("Loaded %d nodes, %d instances, %d node group%s\n"
-              % (len(cd.nodes), len(cd.instances), ng,
-                 "" if ng == 1 else "s"))
+    out.write(
+        "Loaded %d nodes, %d instances, %d node group%s\n"
+        % (len(cd.nodes), len(cd.instances), ng, "" if ng == 1 else "s")
+    )
+    if verbose > 2:
+        cli.note_suffix(cd)
     if verbose > 1:
-        split = [i for i in cd.instances if i.snode >= 0 and
-                 cd.nodes[i.pnode].group != cd.nodes[i.snode].group]
+        split = [
+            i
+            for i in cd.instances
+            if i.snode >= 0 and cd.nodes[i.pnode].group != cd.nodes[i.snode].group
+        ]
         if split:
             out.write("Found %d split instances\n" % len(split))
             for i in split:
                 out.write("  - %s\n" % i.alias)
         else:
             out.write("No split instances found\n")
-        rows = [("Group", "Nodes", "Instances", "Bad_Nodes", "Bad_Instances",
-                 "N+1", "Score")]
+        rows = [("Group", "Nodes", "Instances", "Bad_Nodes", "Bad_Instances", "N+1", "Score")]
         for g in cd.groups:
             gn = [n for n in cd.nodes if n.group == g.idx]
             gset = {n.idx for n in gn}
             gi = [i for i in cd.instances if i.pnode in gset]
             bad, binst = bad_items(gn)
-            rows.append((g.name, "%d" % len(gn), "%d" % len(gi),
-                         "%d" % len(bad), "%d" % len(binst),
-                         "True" if not bad else "False",
-                         "%.8f" % metrics.comp_cv(gn)))
+            rows.append(
+                (
+                    g.name,
+                    "%d" % len(gn),
+                    "%d" % len(gi),
+                    "%d" % len(bad),
+                    "%d" % len(binst),
+                    "True" if not bad else "False",
+                    "%.8f" % metrics.comp_cv(gn),
+                )
+            )
         out.write("Node group information:\n")
         right = [False, True, True, True, True, False, True]
         for line in cli.format_table(rows, right):
             out.write("  " + line + "\n")
     bad, _ = bad_items(cd.nodes)
-    if bad:
-        out.write("Cluster is not N+1 happy\n")
-    else:
-        out.write("Cluster is N+1 happy\n")
+    out.write("Cluster is N+1 %s\n" % ("unhappy" if bad else "happy"))
+    if opts.get("print_insts"):
+        cli.show_insts("Instances", cd.nodes, cd.instances)
     if opts.get("print_nodes_given"):
         out.flush()
-        sys.stderr.write("\nCluster status:\n%s\n\n" % cli.print_nodes(
-            cd.nodes, cli.node_fields(opts.get("print_nodes"))))
-    if opts.get("print_insts"):
-        out.write("Instances:\n%s\n" % cli.print_insts(cd.nodes,
-                                                       cd.instances))
-    out.write("Cluster coefficients:\n%s\n"
-              % metrics.print_stats("   ", cd.nodes))
+        sys.stderr.write(
+            "\nCluster status:\n%s\n\n"
+            % cli.print_nodes(cd.nodes, cli.node_fields(opts.get("print_nodes")))
+        )
+    out.write("Cluster coefficients:\n%s\n" % metrics.print_stats("   ", cd.nodes))
     out.write("Cluster score: %.8f\n" % metrics.comp_cv(cd.nodes))
     sys.exit(EXIT_SUCCESS)
