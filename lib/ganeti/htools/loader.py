@@ -414,9 +414,7 @@ def check_data(cd: ClusterData) -> list:
     # per instance: the disk it uses on its nodes
     used = [i.dsk if i.disk_template in local else 0 for i in cd.instances]
     get = used.__getitem__
-    for n in cd.nodes:
-        if n.offline:
-            continue
+    for n in cd.nodes:  # offline nodes too, as the reference
         dsk_used = sum(map(get, n.slist), sum(map(get, n.plist)))
         delta_mem = n.x_mem
         delta_dsk = int(n.t_dsk) - n.f_dsk - dsk_used
