@@ -102,8 +102,8 @@ def _merge_data(cd: ClusterData, exclusion_tags: Optional[list],
                 a, b = rest.split("::", 1)
                 allow_mig.append((a, b))
     # aliases
-    nsuf = common_suffix([n.name for n in cd.nodes])
-    isuf = common_suffix([i.name for i in cd.instances])
+    # one suffix over the node and instance names together (the reference's)
+    nsuf = isuf = common_suffix([n.name for n in cd.nodes] + [i.name for i in cd.instances])
     for n in cd.nodes:
         if nsuf:
             n.alias = n.name[:-len(nsuf)]
