@@ -640,10 +640,6 @@ def main(argv=None) -> None:
     bad = [n for n in nodes if not n.offline and n.fail_n1]
     indep = bool(opts.get("independent_groups"))
     accept = bool(opts.get("accept_existing"))
-    if bad and not indep and not accept:
-        out.flush()
-        sys.stderr.write("Error: Cluster not N+1, no space to allocate.\n")
-        sys.exit(EXIT_FAILURE)
     aopts = alloc.AllocOptions(capacity=not opts.get("no_capacity_checks"), accept_existing=accept)
     ids = list(range(len(nodes)))
     if indep and bad:
