@@ -353,7 +353,7 @@ def main(argv=None) -> None:
     if opts.get("print_nodes_given"):
         out.flush()
         sys.stderr.write("\nFinal cluster status:\n%s\n\n" % cli.print_nodes(fin_nodes, fields))
-    if verbose > 2:
+    if verbose > 3:
         out.write(
             "Original: mem=%d disk=%d\n"
             % (sum(n.f_mem for n in gnodes), sum(n.f_dsk for n in gnodes))
