@@ -72,22 +72,13 @@ def process(cd, req, opts: alloc.AllocOptions = None) -> str:
                 " were allocated successfully" % (0, len(ok)))
         return _answer(True, info, [ok, []])
     if kind == "relocate":
-        raw = req.raw
-        byname = {n.name: n.idx for n in nodes}
-        exclude = [byname[x] for x in raw.get("relocate_from", [])
-                   if x in byname]
-        best, failures = evacuate.relocate(cd, raw["name"], exclude)
-        if best is None:
-            return _answer(False, "Request failed: No valid allocation"
-                           " solutions, failure reasons: %s"
-                           % (alloc.fail_summary(failures)
-                              or "unknown reasons"), [])
-        return _answer(True, "Request successful: success",
-                       [nodes[x].name for x in best[1]])
+        ok, info, result = evacuate.relocate_answer(cd, req.raw, opts)
+        return _answer(ok, info, result)
     if kind == "node-evacuate":
         raw = req.raw
         moved, failed, jobs, _ = evacuate.node_evacuate(
-            cd, list(raw.get("instances", [])), raw.get("evac_mode", "all"))
+            cd, list(raw.get("instances", [])), raw.get("evac_mode", "all"),
+            opts)
         info = ("Request successful: %d instances failed to move and %d were"
                 " moved successfully" % (len(failed), len(moved)))
         return _answer(True, info, [moved, failed, jobs])
@@ -127,7 +118,11 @@ def main(argv=None) -> None:
     aopts = alloc.AllocOptions(
         capacity=not opts.get("no_capacity_checks"),
         force=bool(opts.get("ignore_soft")), strict_n1=True)
-    sys.stdout.write(process(cd, req, aopts) + "\n")
+    try:
+        answer = process(cd, req, aopts)
+    except loader.LoadError as err:
+        cli.die(str(err))
+    sys.stdout.write(answer + "\n")
     sys.exit(EXIT_SUCCESS)
 
 
