@@ -82,7 +82,9 @@ def apply_move(nodes: list, inst: Instance, move: tuple, force: bool):
         new_p = int_s.add_pri(inst, old_p.offline or force)
         if isinstance(new_p, str):
             return new_p
-        new_s = int_p.add_sec(inst, sdx, force)
+        # an offline old primary takes the secondary without any check
+        new_s = int_p.add_sec(inst, sdx, old_p.offline or force,
+                              ignore_disks=old_p.offline)
         if isinstance(new_s, str):
             return new_s
         ni = inst.copy()

@@ -11,6 +11,8 @@ It must never read files or print: loaders build the model, programs show it.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -468,7 +470,7 @@ class Node:
             if inst.uses_memory():
                 n.i_mem = self.i_mem - inst.mem
             free_mem = n.unallocated_mem()
-            n.p_mem = free_mem / self.t_mem
+            n.p_mem = _sdiv(free_mem, self.t_mem)
             n.fail_n1 = free_mem <= self.r_mem
             if uses_disk:
                 n.f_dsk = self.f_dsk + inst.dsk
@@ -478,7 +480,7 @@ class Node:
             n.p_dsk = n._new_pdsk(n.f_spindles, n.f_dsk)
             if online:
                 n.u_cpu = self.u_cpu - inst.vcpus
-            n.p_cpu = n.u_cpu / self.t_cpu
+            n.p_cpu = _sdiv(n.u_cpu, self.t_cpu)
             n.util_load = _sub_util(self.util_load, inst.util)
             n.location_score_v = self.location_score_v - \
                 inst.location_score - self._dsrd_loc_score(inst)
@@ -497,11 +499,11 @@ class Node:
         if loc_disk:
             n.inst_spindles_forth = self.inst_spindles_forth - \
                 inst.spindle_use
-        n.p_mem_forth = n.f_mem_forth / self.t_mem
+        n.p_mem_forth = _sdiv(n.f_mem_forth, self.t_mem)
         n.p_dsk_forth = n._new_pdsk(n.f_spindles_forth, n.f_dsk_forth)
         if online:
             n.u_cpu_forth = self.u_cpu_forth - inst.vcpus
-        n.p_cpu_forth = n.u_cpu_forth / self.t_cpu
+        n.p_cpu_forth = _sdiv(n.u_cpu_forth, self.t_cpu)
         n.util_load_forth = _sub_util(self.util_load_forth, inst.util)
         return n
 
@@ -533,7 +535,7 @@ class Node:
             else:
                 new_rmem = max(peers.values()) if peers else 0
             n.r_mem = new_rmem
-            n.p_rem = new_rmem / self.t_mem
+            n.p_rem = _sdiv(new_rmem, self.t_mem)
             n.fail_n1 = self.unallocated_mem() <= new_rmem
             n.p_dsk = n._new_pdsk(n.f_spindles, n.f_dsk)
             u = self.util_load
@@ -571,7 +573,7 @@ class Node:
             else self.inst_spindles_forth
         new_ucpu_forth = self.u_cpu_forth + inst.vcpus if online \
             else self.u_cpu_forth
-        new_pcpu_forth = new_ucpu_forth / self.t_cpu
+        new_pcpu_forth = _sdiv(new_ucpu_forth, self.t_cpu)
         forthcoming = inst.forthcoming
         if not forthcoming:
             new_i_mem = self.i_mem + inst.mem if inst.run_st in _RUNNING \
@@ -585,7 +587,7 @@ class Node:
             new_isp = self.inst_spindles + su if loc_disk \
                 else self.inst_spindles
             new_ucpu = self.u_cpu + inst.vcpus if online else self.u_cpu
-            new_pcpu = new_ucpu / self.t_cpu
+            new_pcpu = _sdiv(new_ucpu, self.t_cpu)
             if new_free_mem <= 0:
                 return FAIL_MEM
             if uses_disk and new_dsk <= 0:
@@ -624,7 +626,7 @@ class Node:
             d["i_mem"] = new_i_mem
             d["f_dsk"] = new_dsk
             d["fail_n1"] = new_failn1
-            d["p_mem"] = new_free_mem / self.t_mem
+            d["p_mem"] = _sdiv(new_free_mem, self.t_mem)
             d["p_dsk"] = _pdsk(new_sp, float(self.t_spindles)) if excl \
                 else _pdsk(new_dsk, self.t_dsk)
             d["u_cpu"] = new_ucpu
@@ -645,7 +647,7 @@ class Node:
         d["plist_forth"] = self.plist_forth + [inst.idx]
         d["f_mem_forth"] = new_mem_forth
         d["f_dsk_forth"] = new_dsk_forth
-        d["p_mem_forth"] = new_mem_forth / self.t_mem
+        d["p_mem_forth"] = _sdiv(new_mem_forth, self.t_mem)
         d["p_dsk_forth"] = _pdsk(new_sp_forth, float(self.t_spindles)) \
             if excl else _pdsk(new_dsk_forth, self.t_dsk)
         d["u_cpu_forth"] = new_ucpu_forth
@@ -723,7 +725,7 @@ class Node:
             n.fail_n1 = new_failn1
             n.r_mem = new_rmem
             n.p_dsk = self._new_pdsk(new_sp, new_dsk)
-            n.p_rem = new_rmem / self.t_mem
+            n.p_rem = _sdiv(new_rmem, self.t_mem)
             u = self.util_load
             n.util_load = (u[0], u[1], u[2] + inst.util[2], u[3])
             n.inst_spindles = new_isp
@@ -756,6 +758,16 @@ def check_migration(src: Node, dst: Node) -> Optional[str]:
     if src.mig_tags <= dst.rmig_tags:
         return None
     return FAIL_MIG
+
+
+def _sdiv(a, b: float) -> float:
+    """a / b with Haskell's Double semantics for a zero divisor (signed
+    infinity, NaN for 0/0): offline nodes have zero totals."""
+    if b:
+        return a / b
+    if a == 0 or a != a:
+        return float("nan")
+    return math.copysign(float("inf"), a)
 
 
 def _div(a, b: float) -> float:

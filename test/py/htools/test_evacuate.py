@@ -393,15 +393,14 @@ def test_no_global_capacity_check(req, tmp_path):
     assert "C" in json.dumps(got["result"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ZeroDivisionError,
-    reason="model.Node divides by the zero totals of offline nodes (the reference"
-    " fails the instance over first)",
-)
-def test_offline_primary():
+@requires_haskell
+@pytest.mark.parametrize("mode", ["all", "primary-only", "secondary-only"])
+def test_offline_primary(mode, tmp_path):
+    """Offline nodes come with zero totals: no division error, and the
+    reference's answer."""
     nodes = dict(N4, n0=node(offline=True))
-    answer(cluster(nodes, {"i1": inst(["n0", "n1"])}, evac(["i1"], "all")))
+    data = cluster(nodes, {"i1": inst(["n0", "n1"])}, evac(["i1"], mode))
+    assert answer(data) == reference(data, tmp_path)
 
 
 # ---------------------------------------------------------------------------
