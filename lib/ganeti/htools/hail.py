@@ -12,8 +12,9 @@ import sys
 from ganeti.htools import alloc, cli, evacuate, iallocator, loader
 from ganeti.htools.cli import EXIT_FAILURE, EXIT_SUCCESS
 
-KEYS = ["print_nodes", "save", "data_file", "verbose", "quiet",
-        "static_kvm", "no_capacity_checks", "ignore_soft", "version", "help",
+KEYS = ["print_nodes", "save", "data_file", "simulate", "verbose",
+        "ignore_dynu", "ignore_soft", "no_capacity_checks", "restrict_alloc",
+        "mond", "mond_xen", "static_kvm", "version", "help",
         "help_completion"]
 
 
@@ -96,7 +97,7 @@ def process(cd, req, opts: alloc.AllocOptions = None) -> str:
 def main(argv=None) -> None:
     opts, args = cli.start("hail", KEYS, argv, max_args=1)
     if not args:
-        cli.die("this program needs an input file.")
+        cli.die("This program needs an input file.")
     path = args[0]
     try:
         with open(path) as fh:
