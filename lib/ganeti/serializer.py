@@ -83,3 +83,10 @@ Dump = dumps
 Load = loads
 DumpJson = dumps
 LoadJson = loads
+
+
+def load_exact(data: str | bytes) -> Any:
+    """Parses JSON with the standard parser whatever the backend: integers
+    of any size stay exact, NaN and lone surrogates are accepted (the
+    htools read what Ganeti's Haskell tools read)."""
+    return json.loads(data)

@@ -54,7 +54,7 @@ def _loads(text: str, fast: bool = True):
                 pass
     from ganeti import serializer
 
-    return serializer.load(text)
+    return serializer.load_exact(text)
 
 
 _BIG = float(2**63)

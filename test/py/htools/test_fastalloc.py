@@ -642,3 +642,15 @@ def test_blocks_group_rows_exactly():
     for _ in range(500):
         i = rng.randrange(50)
         assert b.without(i) == [x for x in range(50) if x != i]
+
+
+def test_json_exact_after_fast_backend(monkeypatch):
+    """The daemons switch the serializer to orjson; hail's fallback parser
+    must stay the exact one in the same process."""
+    from ganeti import serializer
+
+    monkeypatch.setattr(serializer, "load", serializer.load)
+    monkeypatch.setattr(serializer, "dump_bytes", serializer.dump_bytes)
+    monkeypatch.setattr(serializer, "FAST", serializer.FAST)
+    serializer.use_fast_backend()
+    test_json_beyond_orjson()
