@@ -147,12 +147,15 @@ def simulate(
     return True, wits
 
 
-def _witnesses(nl: list, targets: list, insts: list, src: Optional[int], want: int) -> list:
+def _witnesses(
+    nl: list, targets, insts: list, src: Optional[int], want: int, load: Optional[dict] = None
+) -> list:
     """Targets that can take all of ``insts`` at once (up to ``want``).
 
     When one exists, every move or re-creation step has at least that
     target, so the outcome does not depend on which targets the scores
-    choose.
+    choose.  ``load``: memory already failing over onto targets (when
+    ``nl`` is the state before the failovers).
     """
     mem = 0
     dsk = 0
@@ -166,7 +169,7 @@ def _witnesses(nl: list, targets: list, insts: list, src: Optional[int], want: i
         n = nl[t]
         if n.excl_storage:
             continue
-        if n.unallocated_mem() - mem <= 0:
+        if n.unallocated_mem() - (load.get(t, 0) if load else 0) - mem <= 0:
             continue
         if dsk and n.f_dsk - dsk <= 0:
             continue
@@ -221,34 +224,9 @@ def _quick_simulate(nodes: list, insts: list, m: int, group: list):
             return False, None
     if not shared and not other:
         return True, None
-    todo = shared + other
-    mem = 0
-    dsk = 0
-    for inst in todo:
-        if inst.uses_memory():
-            mem += inst.mem
-        if inst.uses_local_storage():
-            dsk += inst.dsk
-    out = []
-    for t in group:
-        if t == m:
-            continue
-        n = nodes[t]
-        if n.unallocated_mem() - load.get(t, 0) - mem <= 0:
-            continue
-        if dsk and n.f_dsk - dsk <= 0:
-            continue
-        if shared and check_migration(node, n):
-            continue
-        ok = True
-        for inst in todo:
-            if inst_matches_policy(inst, n.ipolicy, n.excl_storage):
-                ok = False
-                break
-        if ok:
-            out.append(t)
-            if len(out) >= 3:
-                break
+    out = _witnesses(
+        nodes, (t for t in group if t != m), shared + other, m if shared else None, 3, load
+    )
     if not out:
         return None
     return True, out
@@ -489,27 +467,9 @@ class PairTables:
                 continue
             (shared if _movable(ji) else other).append(ji)
         (shared if _movable(inst) else other).append(inst)
-        todo = shared + other
-        need = 0
-        dsk = 0
-        for ji in todo:
-            if ji.uses_memory():
-                need += ji.mem
-            if ji.uses_local_storage():
-                dsk += ji.dsk
-        load = self.load[p]
         grp = node.group
-        for t, n in enumerate(nodes):
-            if t == p or n.group != grp:
-                continue
-            if n.unallocated_mem() - load.get(t, 0) - need <= 0:
-                continue
-            if dsk and n.f_dsk - dsk <= 0:
-                continue
-            if shared and check_migration(node, n):
-                continue
-            if any(inst_matches_policy(ji, n.ipolicy, n.excl_storage) for ji in todo):
-                continue
+        targets = (t for t, n in enumerate(nodes) if t != p and n.group == grp)
+        if _witnesses(nodes, targets, shared + other, p if shared else None, 1, self.load[p]):
             return OK
         return EXACT
 
