@@ -35,9 +35,13 @@ class AllocOptions:
     capacity: bool = True          # global N+1 check of every candidate
     accept_existing: bool = False  # skip nodes already failing N+1
     force: bool = False            # ignore soft limits
-    # hail: a base state that is not redundant already fails every
-    # candidate (hspace only refuses to make more nodes fail)
+    # a base state that is not redundant already fails every candidate
+    # (hail, and hspace for single-node allocations); otherwise only
+    # candidates that make an evacuable node non-evacuable fail
     strict_n1: bool = False
+    # groups left out of the check (hspace --independent-groups: the groups
+    # that are not redundant to begin with)
+    ignore_groups: frozenset = frozenset()
 
 
 @dataclass
@@ -229,7 +233,7 @@ def _redundant_after(nodes, insts, cand, opts, cache: dict) -> bool:
     chk = cache.get("checker")
     if chk is None:
         chk = cache["checker"] = _checker(nodes, insts, opts)
-    if opts.strict_n1 and not chk.base_redundant():
+    if opts.strict_n1 and not chk.base_redundant(opts.ignore_groups):
         return False
     return chk.ok_after(cand[1], cand[3])
 
@@ -292,7 +296,7 @@ def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
     tables = None
     if opts.capacity and full:
         chk = _checker(nodes, insts, opts)
-        if not (opts.strict_n1 and not chk.base_redundant()):
+        if not (opts.strict_n1 and not chk.base_redundant(opts.ignore_groups)):
             tables = chk.pair_tables()
 
     def cand_ok(c) -> bool:
@@ -458,7 +462,7 @@ def finish_pairs(nodes: list, insts: list, per_p: list, best, nok: int,
             return chk.ok_after(c[1], c[3])
         return code == OK
 
-    doomed = opts.strict_n1 and not chk.base_redundant()
+    doomed = opts.strict_n1 and not chk.base_redundant(opts.ignore_groups)
     if per_p and not isinstance(per_p[0][3], list):
         _finish_arrays(per_p, nok, chk, tables, doomed, verdict, materialize,
                        lazy, sol)

@@ -707,3 +707,18 @@ def show_insts(title: str, nodes: list, insts: list) -> None:
     """The instance map on stderr, as --print-instances shows it."""
     sys.stdout.flush()
     sys.stderr.write("\n%s instance map:\n%s\n" % (title, print_insts(nodes, insts)))
+
+
+def hs_show_strings(items: list) -> str:
+    """A list of strings as the reference prints one (``["a","b"]``)."""
+    def one(text: str) -> str:
+        out = []
+        for c in text:
+            if c in '"\\':
+                out.append("\\" + c)
+            elif " " <= c <= "~":
+                out.append(c)
+            else:
+                out.append("\\%d" % ord(c))
+        return '"%s"' % "".join(out)
+    return "[%s]" % ",".join(one(x) for x in items)

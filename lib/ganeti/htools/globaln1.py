@@ -327,13 +327,25 @@ class Checker:
                 return False
         return True
 
-    def base_redundant(self) -> bool:
+    def base_redundant(self, ignore_groups=()) -> bool:
         """Whether every online node of the base state can be evacuated
-        (nodes failing N+1 already are left out with accept_existing)."""
+        (nodes failing N+1 already are left out with accept_existing, and
+        the nodes of ``ignore_groups``)."""
+        return not self.bad_groups(stop_at_first=True, ignore_groups=ignore_groups)
+
+    def bad_groups(self, stop_at_first: bool = False, ignore_groups=()) -> list:
+        """The group indices holding a node that cannot be evacuated."""
         acc = self.accept_existing
-        return all(
-            self.base_ok[m] or n.offline or (acc and n.fail_n1) for m, n in enumerate(self.nodes)
-        )
+        bad: list = []
+        for m, n in enumerate(self.nodes):
+            if self.base_ok[m] or n.offline or (acc and n.fail_n1):
+                continue
+            if n.group in ignore_groups or n.group in bad:
+                continue
+            bad.append(n.group)
+            if stop_at_first:
+                break
+        return sorted(bad)
 
     # -- fast verdicts of DRBD pair candidates ------------------------------
     def pair_tables(self) -> Optional["PairTables"]:
@@ -408,9 +420,7 @@ class PairTables:
             for i in nd.plist:
                 inst = insts[i]
                 if inst.disk_template == DT_DRBD and inst.snode >= 0:
-                    ld[inst.snode] = ld.get(inst.snode, 0) + (
-                        inst.mem if inst.uses_memory() else 0
-                    )
+                    ld[inst.snode] = ld.get(inst.snode, 0) + (inst.mem if inst.uses_memory() else 0)
             self.load[m] = ld
         # per target: the two largest loads of active nodes failing onto it
         self.top: list = [None] * n
@@ -480,8 +490,7 @@ class PairTables:
         chk = self.chk
         nodes = chk.nodes
         n = len(secs)
-        if inst.disk_template != DT_DRBD or inst.forthcoming or \
-                not inst.uses_local_storage():
+        if inst.disk_template != DT_DRBD or inst.forthcoming or not inst.uses_local_storage():
             return np.full(n, EXACT, dtype=np.int8)
         arr = self._arrays
         if arr is None:
@@ -504,8 +513,8 @@ class PairTables:
             if self.mig:
                 p_node = nodes[p]
                 fail |= np.fromiter(
-                    (bool(check_migration(p_node, nodes[s])) for s in secs),
-                    dtype=bool, count=n)
+                    (bool(check_migration(p_node, nodes[s])) for s in secs), dtype=bool, count=n
+                )
         top = self.top[p]
         if top is not None:
             room_p = unalloc[p] - mem
@@ -514,8 +523,9 @@ class PairTables:
                 at_m1 = secs == m1
                 if at_m1.any():
                     sn = nodes[m1]
-                    s_act = not acc or not (sn.unallocated_mem() <= max(
-                        sn.r_mem, sn.peers.get(p, 0) + sec_mem))
+                    s_act = not acc or not (
+                        sn.unallocated_mem() <= max(sn.r_mem, sn.peers.get(p, 0) + sec_mem)
+                    )
                     if s_act or (top[2] is not None and room_p - top[2] <= 0):
                         fail[:] = True
                     else:
@@ -536,8 +546,7 @@ class PairTables:
         """Codes (OK, FAIL, EXACT) of the candidates (p, s), s in ``secs``."""
         chk = self.chk
         nodes = chk.nodes
-        if inst.disk_template != DT_DRBD or inst.forthcoming or \
-                not inst.uses_local_storage():
+        if inst.disk_template != DT_DRBD or inst.forthcoming or not inst.uses_local_storage():
             return [EXACT] * len(secs)
         acc = chk.accept_existing
         mem = inst.mem if inst.uses_memory() else 0
@@ -562,16 +571,18 @@ class PairTables:
         p_node = nodes[p]
         out = []
         for s in secs:
-            if p_act and (unalloc[s] - lp.get(s, 0) - mem <= 0 or
-                          (mig and check_migration(p_node, nodes[s]))):
+            if p_act and (
+                unalloc[s] - lp.get(s, 0) - mem <= 0 or (mig and check_migration(p_node, nodes[s]))
+            ):
                 out.append(FAIL)
                 continue
             if s == m1:
                 s_act = True
                 if acc:
                     sn = nodes[s]
-                    s_act = not (sn.unallocated_mem() <= max(
-                        sn.r_mem, sn.peers.get(p, 0) + sec_mem))
+                    s_act = not (
+                        sn.unallocated_mem() <= max(sn.r_mem, sn.peers.get(p, 0) + sec_mem)
+                    )
                 if fail_all if s_act else fail_m1:
                     out.append(FAIL)
                     continue

@@ -19,6 +19,7 @@ from ganeti.htools.model import (
     FAIL_CPU,
     FAIL_DISK,
     FAIL_MEM,
+    FAIL_N1,
     FAIL_SPINDLES,
     Instance,
 )
@@ -637,16 +638,43 @@ def main(argv=None) -> None:
             "There are %s initial instances on the cluster.\n"
             % (("%d" % ini_cs.ninst) if ini_cs.ninst > 0 else "no")
         )
+    # nodes failing the (local) N+1 check make their groups unallocable and
+    # stop the allocation altogether, unless existing errors are accepted or
+    # independent groups leave some group to allocate in
     bad = [n for n in nodes if not n.offline and n.fail_n1]
     indep = bool(opts.get("independent_groups"))
     accept = bool(opts.get("accept_existing"))
-    aopts = alloc.AllocOptions(capacity=not opts.get("no_capacity_checks"), accept_existing=accept)
-    ids = list(range(len(nodes)))
-    if indep and bad:
-        bad_groups = {n.group for n in bad}
-        ids = [x for x in ids if nodes[x].group not in bad_groups]
+    capacity = not opts.get("no_capacity_checks")
+    bad_grps: list = []
+    if indep or verbose > 3:
+        from ganeti.htools import globaln1
+
+        bad_grps = globaln1.Checker(nodes, insts, accept).bad_groups()
+    if verbose > 3:
+        sys.stdout.flush()
+        if bad:
+            sys.stderr.write("Bad nodes: %s\n" % cli.hs_show_strings([n.name for n in bad]))
+        if bad_grps:
+            sys.stderr.write(
+                "Bad groups: %s\n" % cli.hs_show_strings([cd.groups[g].name for g in bad_grps])
+            )
+    unalloc = set() if accept else {n.group for n in bad}
+    if indep:
+        unalloc.update(bad_grps)
+    # single-node candidates must leave the cluster redundant; mirrored
+    # (DRBD) ones get no global check in hspace (the reference's hspace
+    # accepts them even in groups that are not redundant)
+    aopts = alloc.AllocOptions(
+        capacity=capacity and req_nodes == 1,
+        accept_existing=accept,
+        strict_n1=True,
+        ignore_groups=frozenset(bad_grps) if indep else frozenset(),
+    )
+    remaining = any(g.is_allocable() and k not in unalloc for k, g in enumerate(cd.groups))
+    stopped = bool(bad) and not accept and not (indep and remaining)
+    ids = [x for x in range(len(nodes)) if nodes[x].group not in unalloc]
     targets = alloc.gen_alloc_nodes(nodes, ids, req_nodes, cd.groups)
-    if not targets:
+    if not targets and not stopped:
         cli.die(
             "failure during allocation: %s"
             % ("No online nodes" if req_nodes == 1 else "Not enough online nodes")
@@ -671,7 +699,10 @@ def main(argv=None) -> None:
     ini_state = State(nodes, insts, [])
     st = ini_state
     terrs = None
-    for ts in tspecs:
+    stop_errs = [(FAIL_N1, 1)]
+    if stopped:
+        terrs = stop_errs
+    for ts in [] if stopped else tspecs:
         if limit is not None and limit <= len(st.new):
             break
         lim = None if limit is None else limit - len(st.new)
@@ -714,7 +745,10 @@ def main(argv=None) -> None:
     else:
         s = ipol.std
         ispec = RSpec(s.cpu_count, s.memory_size, s.disk_size, s.spindle_use)
-    serrs, fst = iterate_alloc(al, ini_state, limit, inst_from_spec(ispec, tmpl, su))
+    if stopped:
+        serrs, fst = stop_errs, ini_state
+    else:
+        serrs, fst = iterate_alloc(al, ini_state, limit, inst_from_spec(ispec, tmpl, su))
     sreasons = sort_reasons(serrs)
     allocs = len(fst.new)
     _print_ispec(out, mr, ispec, False, tmpl, excl)

@@ -38,11 +38,14 @@ def run(cmd: list, cwd: str = None) -> tuple:
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def gen_cluster(path: str, nodes: int, instances: int, seed=None) -> str:
+def gen_cluster(path: str, nodes: int, instances: int, seed=None,
+                groups=None) -> str:
     cmd = [sys.executable, os.path.join(SHARED, "gen_cluster.py"),
            "--nodes", str(nodes), "--instances", str(instances), "-o", path]
     if seed is not None:
         cmd += ["--seed", str(seed)]
+    if groups is not None:
+        cmd += ["--groups", str(groups)]
     subprocess.run(cmd, check=True, capture_output=True)
     return path
 
