@@ -7,7 +7,8 @@ the choice among them, the split of each colour class into reboot groups
 that can be emptied (non-redundant instances moved away, and with
 --full-evacuation DRBD instances failed over and their secondaries
 replaced), the group order (largest first, the master node last) and the
-printed plan.
+printed plan (with the node names the reference prints after replacing
+secondaries, see ``_replace_secondary``).
 
 It never changes the cluster: moves are simulated on copies of the nodes
 (``model.Node`` operations return new nodes), and every reboot group is
@@ -283,15 +284,24 @@ def _fits_pri(node, inst) -> bool:
 @dataclass
 class State:
     """A simulated cluster state: node and instance lists (copied on
-    write) and the moves that led to it ({instance: (primary, secondary)},
-    secondary -1 for a non-redundant instance)."""
+    write), the moves that led to it ({instance: (primary, secondary)},
+    secondary -1 for a non-redundant instance) and the names the
+    reference would print for its node slots ({slot: node whose name it
+    shows}, only the slots that differ; see ``_replace_secondary``)."""
 
     nodes: list
     insts: list
     moves: dict = field(default_factory=dict)
+    shown: dict = field(default_factory=dict)
 
     def copy(self) -> "State":
-        return State(list(self.nodes), list(self.insts), dict(self.moves))
+        return State(list(self.nodes), list(self.insts), dict(self.moves), dict(self.shown))
+
+    def snapshot(self) -> tuple:
+        return (list(self.nodes), list(self.insts), dict(self.moves), dict(self.shown))
+
+    def restore(self, saved: tuple) -> None:
+        self.nodes, self.insts, self.moves, self.shown = saved
 
 
 class _Round:
@@ -311,11 +321,11 @@ class _Round:
     def try_add(self, node: int, work, move) -> bool:
         """Adds ``node`` when ``move`` places every instance of
         ``work(state, node)``; otherwise leaves the state as it was."""
-        saved = (list(self.st.nodes), list(self.st.insts), dict(self.st.moves))
+        saved = self.st.snapshot()
         self.taken.add(node)
         for idx in work(self.st, node):
             if not move(self, idx):
-                self.st.nodes, self.st.insts, self.st.moves = saved
+                self.st.restore(saved)
                 self.taken.discard(node)
                 return False
         self.members.append(node)
@@ -409,6 +419,14 @@ def _replace_secondary(rnd: _Round, idx: int) -> bool:
         st.nodes[t] = new_t
         st.insts[idx] = ni
         st.moves[idx] = (pdx, t)
+        # the reference stores the node it took the secondary from in the
+        # slot of the old secondary, but takes that node from the
+        # primary's slot: from now on the old secondary's slot (a node
+        # being emptied, never a target again in this round) shows the
+        # name the primary's slot shows.  Capacities are unaffected; only
+        # the printed moves naming that slot (the primary of an instance
+        # failed over onto another node of the group) change.
+        st.shown[sdx] = st.shown.get(pdx, pdx)
         return True
     return False
 
@@ -443,6 +461,7 @@ def greedy_split(members: list, base: State, targets_of: dict, work, move, error
 class RebootGroup:
     nodes: list
     moves: dict  # instance index -> (primary, secondary)
+    shown: dict = field(default_factory=dict)  # see State.shown
 
 
 class Planner:
@@ -490,7 +509,7 @@ class Planner:
             for sub, sst in parts:
                 mv = dict(st.moves)
                 mv.update(sst.moves)
-                out.append(RebootGroup(sub, mv))
+                out.append(RebootGroup(sub, mv, sst.shown))
         return out
 
     @staticmethod
@@ -517,7 +536,7 @@ def order_groups(groups: list, masters: set) -> list:
     for g in groups:
         rest = [n for n in g.nodes if n not in masters]
         mast = [n for n in g.nodes if n in masters]
-        g2 = RebootGroup(rest + mast, g.moves)
+        g2 = RebootGroup(rest + mast, g.moves, g.shown)
         (last if mast else plain).append(g2)
     return plain + last
 
@@ -589,11 +608,12 @@ def _format(cd, groups: list, opts: dict) -> str:
         else:
             lines.append(",".join(names))
         if opts.get("print_moves"):
+            shown = g.shown
             for idx in sorted(g.moves):
                 p, s = g.moves[idx]
-                text = "  %s %s" % (insts[idx].name, nodes[p].name)
+                text = "  %s %s" % (insts[idx].name, nodes[shown.get(p, p)].name)
                 if s >= 0:
-                    text += " " + nodes[s].name
+                    text += " " + nodes[shown.get(s, s)].name
                 lines.append(text)
     return "".join(line + "\n" for line in lines)
 
@@ -645,7 +665,7 @@ def main(argv=None) -> None:
     if verbose > 1:
         out.write(coloring_summary(results) + "\n")
     inset = set(sel)
-    groups = [RebootGroup([n for n in g.nodes if n in inset], g.moves) for g in groups]
+    groups = [RebootGroup([n for n in g.nodes if n in inset], g.moves, g.shown) for g in groups]
     out.write(_format(cd, order_groups(groups, masters), opts))
     out.flush()
     sys.exit(EXIT_SUCCESS)

@@ -279,6 +279,43 @@ def test_errors(tmp_path):
     assert "Traceback" not in err
 
 
+def _shared_secondary_cluster(path):
+    # n1 and n3 carry the tag; n2 (untagged, inside the node range) is an
+    # isolated vertex, so n1, n2 and n3 form one reboot group while
+    # planning.  i1 fails over onto n2; emptying n2 moves j1's secondary
+    # and leaves n4's name in n2's slot, emptying n3 then copies it on
+    return write_cluster(
+        path,
+        [
+            ("n1", 16384, 100000, "N", "reboot", None),
+            ("n2", 16384, 100000, "N", "", None),
+            ("n3", 16384, 100000, "N", "reboot", None),
+            ("n4", 16384, 100000, "N", "", None),
+            ("n5", 16384, 100000, "M", "", None),
+        ],
+        [
+            ("i1", 512, 1000, "running", "n3", "n2", "drbd"),
+            ("j1", 512, 1000, "running", "n4", "n2", "drbd"),
+        ],
+    )
+
+
+def test_full_evacuation_names_slots_like_reference(tmp_path):
+    # the reference prints i1's primary (really n2, where it was failed
+    # over) under the name n4, as its secondary replacement overwrites
+    # the old secondary's slot with the primary slot's node
+    p = _shared_secondary_cluster(str(tmp_path / "n.data"))
+    for extra in ([], ["--offline-maintenance"]):
+        rc, out, err = _ours(
+            ["-t", p, "--node-tags", "reboot", "--print-moves", "--full-evacuation"] + extra
+        )
+        assert (rc, err) == (0, "")
+        assert out == "'Node Reboot Groups'\nn1,n3\n  i1 n4 n4\n  j1 n4 n5\n"
+    # the groups and the other moves do not depend on it
+    rc, out, err = _ours(["-t", p, "--node-tags", "reboot", "--full-evacuation"])
+    assert out == "'Node Reboot Groups'\nn1,n3\n"
+
+
 def test_save_keeps_the_loaded_state(tmp_path):
     p = write_cluster(
         str(tmp_path / "s.data"),
@@ -339,6 +376,40 @@ def test_full_evacuation_matches_reference(tmp_path, seed):
     ):
         args = ["-t", path, "--force", "--full-evacuation"] + opts
         assert _ours(args) == _ref(args), opts
+
+
+# clusters and option sets where the reference's move lines name the
+# node another slot holds (found by random search): a DRBD instance's
+# primary and secondary both in one reboot group while planning, through
+# unselected nodes inside the node range
+_SLOT_NAME_CASES = [
+    (0, True, 0, ["--node-tags", "reboot"]),
+    (0, True, 0, ["--node-tags", "reboot,other", "--offline-maintenance"]),
+    (32, False, 0, ["--skip-non-redundant"]),
+    (67, True, 0, ["--ignore-non-redundant", "--node-tags", "reboot"]),
+    (113, False, 0.2, ["--skip-non-redundant"]),
+    (119, True, 0, ["-G", "grp-0"]),
+    (119, True, 0, ["-O", "nd05", "-O", "nd01"]),
+    (188, False, 0, ["-O", "nd09", "-O", "nd10"]),
+    (290, False, 0, ["-G", "grp-1", "-v", "-v"]),
+    (347, True, 0, ["--node-tags", "reboot", "--one-step-only"]),
+]
+
+
+@requires_haskell
+@pytest.mark.parametrize("seed,offline,unknown,opts", _SLOT_NAME_CASES)
+def test_full_evacuation_slot_names_match_reference(tmp_path, seed, offline, unknown, opts):
+    path, _, _ = random_cluster(str(tmp_path / "s.data"), seed, offline=offline, unknown=unknown)
+    args = ["-t", path, "--force", "--full-evacuation", "--print-moves"] + opts
+    assert _ours(args) == _ref(args)
+
+
+@requires_haskell
+def test_shared_secondary_cluster_matches_reference(tmp_path):
+    p = _shared_secondary_cluster(str(tmp_path / "n.data"))
+    for extra in ([], ["--offline-maintenance"], ["-v", "-v", "-v"]):
+        args = ["-t", p, "--node-tags", "reboot", "--print-moves", "--full-evacuation"] + extra
+        assert _ours(args) == _ref(args)
 
 
 @requires_haskell
