@@ -242,6 +242,16 @@ def _redundant_after(nodes, insts, cand, opts, cache: dict) -> bool:
 _CHECKER: list = [None]
 
 
+def advance_checker(nodes: list, insts: list, new_nodes: list, new_insts: list,
+                    changes: list, inst: Instance) -> None:
+    """Derives the cached checker of ``nodes``/``insts`` for the state
+    after an accepted allocation (multi-allocate and hspace go on from
+    there), instead of building it again for every node."""
+    last = _CHECKER[0]
+    if last is not None and last.nodes is nodes and last.insts is insts:
+        _CHECKER[0] = last.derive(new_nodes, new_insts, changes, inst)
+
+
 _TIE_TOL = 1e-9
 
 

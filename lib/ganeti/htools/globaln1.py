@@ -262,26 +262,40 @@ class Checker:
         self.base_ok = [False] * n
         self.wits: list = [None] * n
         self.deps: list = [[] for _ in range(n)]
-        fast = not any(nd.excl_storage for nd in nodes)
-        if fast:
-            by_group: dict = {}
-            for x, nd in enumerate(nodes):
-                by_group.setdefault(nd.group, []).append(x)
+        self._by_group = self._groups(nodes)
         for m, node in enumerate(nodes):
             if node.offline:
                 continue
-            res = _quick_simulate(nodes, insts, m, by_group[node.group]) if fast else None
-            if res is None:
-                res = simulate(nodes, insts, m, want_witnesses=True)
-            ok, wits = res
-            self.base_ok[m] = ok
-            self.wits[m] = wits
+            self.base_ok[m], self.wits[m] = self._node_result(m)
             for i in node.plist:
                 inst = insts[i]
                 if inst.disk_template == DT_DRBD and inst.snode >= 0:
                     d = self.deps[inst.snode]
                     if not d or d[-1] != m:
                         d.append(m)
+        self._index_witnesses()
+
+    @staticmethod
+    def _groups(nodes: list) -> Optional[dict]:
+        """Node indices by group (None: exclusive storage, no quick path)."""
+        if any(nd.excl_storage for nd in nodes):
+            return None
+        by_group: dict = {}
+        for x, nd in enumerate(nodes):
+            by_group.setdefault(nd.group, []).append(x)
+        return by_group
+
+    def _node_result(self, m: int) -> tuple:
+        """(can node ``m`` be evacuated, its witnesses) in this state."""
+        res = None
+        if self._by_group is not None:
+            res = _quick_simulate(self.nodes, self.insts, m, self._by_group[self.nodes[m].group])
+        if res is None:
+            res = simulate(self.nodes, self.insts, m, want_witnesses=True)
+        return res
+
+    def _index_witnesses(self) -> None:
+        n = len(self.nodes)
         self.needs_wit = [m for m in range(n) if self.base_ok[m] and self.wits[m] is not None]
         # witness -> nodes relying on it; nodes without any witness
         self.wit_users: dict = {}
@@ -292,6 +306,44 @@ class Checker:
             for t in self.wits[m]:
                 self.wit_users.setdefault(t, []).append(m)
         self._pairs = None
+
+    def derive(self, nodes: list, insts: list, changes: list, inst: Instance) -> "Checker":
+        """The checker of the state after allocating ``inst`` with
+        ``changes`` (a candidate this checker accepted).
+
+        Only the nodes the change can affect are simulated again: the
+        changed ones, the nodes failing over onto them and the nodes that
+        relied on one of them as a witness; the others keep their verdict
+        and witnesses (an untouched witness still takes their instances).
+        Nodes that cannot be evacuated depend on the whole group: when the
+        base state has any, a fresh checker is built.
+        """
+        if not self.base_redundant():
+            return Checker(nodes, insts, self.accept_existing)
+        new = object.__new__(Checker)
+        new.nodes = nodes
+        new.insts = insts
+        new.accept_existing = self.accept_existing
+        new.base_ok = list(self.base_ok)
+        new.wits = list(self.wits)
+        new.deps = list(self.deps)
+        new._by_group = self._by_group
+        changed = {idx for idx, _, _ in changes}
+        if inst.disk_template == DT_DRBD and inst.snode >= 0 and inst.pnode >= 0:
+            d = new.deps[inst.snode]
+            if inst.pnode not in d:
+                new.deps[inst.snode] = d + [inst.pnode]
+        redo = set(changed)
+        for x in changed:
+            redo.update(new.deps[x])
+            redo.update(self.wit_users.get(x, ()))
+        for m in sorted(redo):
+            if nodes[m].offline:
+                new.base_ok[m], new.wits[m] = False, None
+                continue
+            new.base_ok[m], new.wits[m] = new._node_result(m)
+        new._index_witnesses()
+        return new
 
     def ok_after(self, changes: list, inst: Instance) -> bool:
         nl = list(self.nodes)

@@ -66,8 +66,11 @@ def process(cd, req, opts: alloc.AllocOptions = None) -> str:
             if sol is None:
                 return _answer(False, "Request failed: " + ", ".join(log),
                                [])
-            cur = alloc.apply_changes(cur, sol.best[0])
-            all_insts.append(sol.best[3])
+            new_cur = alloc.apply_changes(cur, sol.best[0])
+            new_insts = all_insts + [sol.best[3]]
+            alloc.advance_checker(cur, all_insts, new_cur, new_insts,
+                                  sol.best[0], sol.best[3])
+            cur, all_insts = new_cur, new_insts
             ok.append([inst.name, [cur[x].name for x in sol.best[1]]])
         info = ("Request successful: %d instances failed to allocate and %d"
                 " were allocated successfully" % (0, len(ok)))

@@ -361,6 +361,7 @@ def iterate_alloc(al: Allocator, st: State, limit: Optional[int], inst: Instance
         changes, _, _, placed = sol.best
         nodes = alloc.apply_changes(st.nodes, changes)
         insts = st.insts + [placed]
+        alloc.advance_checker(st.nodes, st.insts, nodes, insts, changes, placed)
         st = State(nodes, insts, st.new + [placed])
         if limit is not None:
             limit -= 1

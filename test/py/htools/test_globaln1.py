@@ -262,3 +262,76 @@ def test_single_node_verdicts(clusters, squeezed, tmpl, accept):
             for k, v in seen.items():
                 total[k] += v
     assert total[globaln1.OK] > 0
+
+
+def _verdicts(chk, nodes, inst, tmpl):
+    """ok_after of every single-node (plain) or pair (drbd) candidate."""
+    out = []
+    for p, pn in enumerate(nodes):
+        if pn.offline:
+            continue
+        ni = inst.copy()
+        ni.disk_template = tmpl
+        ni.pnode = p
+        new_p = pn.add_pri(ni)
+        if isinstance(new_p, str):
+            continue
+        if tmpl != "drbd":
+            out.append(((p,), chk.ok_after([(p, pn, new_p)], ni)))
+            continue
+        for s, sn in enumerate(nodes):
+            if s == p or sn.offline or sn.group != pn.group:
+                continue
+            si = ni.copy()
+            si.snode = s
+            new_s = sn.add_sec(si, p)
+            if isinstance(new_s, str):
+                continue
+            out.append(((p, s), chk.ok_after([(p, pn, new_p), (s, sn, new_s)], si)))
+    return out
+
+
+@pytest.mark.parametrize("tmpl", ["plain", "drbd"])
+@pytest.mark.parametrize("name", ["c8", "c20"])
+def test_derived_checker_matches_fresh(clusters, name, tmpl):
+    """A checker derived after accepted allocations gives the verdicts of
+    one built from scratch on the new state (multi-allocate, hspace)."""
+    cd = _load(clusters[name])
+    nodes, insts = list(cd.nodes), list(cd.instances)
+    chk = globaln1.Checker(nodes, insts)
+    assert chk.base_redundant()
+    hit = 0
+    for step in range(6):
+        inst = _new_inst(cd, 24576 + 8192 * step, 30720)
+        inst.idx = len(insts)
+        verdicts = _verdicts(chk, nodes, inst, tmpl)
+        ok = [c for c, v in verdicts if v]
+        if not ok:
+            break
+        # place it where most nodes have a witness (the case derive must
+        # get right: those nodes need new witnesses)
+        cand = max(ok, key=lambda c: sum(len(chk.wit_users.get(x, ())) for x in c))
+        hit += any(chk.wit_users.get(x) for x in cand)
+        placed = inst.copy()
+        placed.disk_template = tmpl
+        placed.pnode = cand[0]
+        new_p = nodes[cand[0]].add_pri(placed)
+        changes = [(cand[0], nodes[cand[0]], new_p)]
+        if tmpl == "drbd":
+            placed.snode = cand[1]
+            changes.append((cand[1], nodes[cand[1]], nodes[cand[1]].add_sec(placed, cand[0])))
+        new_nodes = list(nodes)
+        for idx, _, n in changes:
+            new_nodes[idx] = n
+        new_insts = insts + [placed]
+        derived = chk.derive(new_nodes, new_insts, changes, placed)
+        fresh = globaln1.Checker(new_nodes, new_insts)
+        assert derived.base_ok == fresh.base_ok
+        # nodes only lose room, so the first witnesses stay the same ones
+        assert derived.wits == fresh.wits
+        assert sorted(map(sorted, derived.deps)) == sorted(map(sorted, fresh.deps))
+        nxt = _new_inst(cd, 3072, 30720)
+        nxt.idx = len(new_insts)
+        assert _verdicts(derived, new_nodes, nxt, tmpl) == _verdicts(fresh, new_nodes, nxt, tmpl)
+        nodes, insts, chk = new_nodes, new_insts, derived
+    assert step > 0 and hit > 0
