@@ -84,16 +84,17 @@ def test_rows_match_simulation_full(clusters, accept, name, mem):
     _compare(cd, _new_inst(cd, mem, 1024), accept)
 
 
-def squeeze(src: str, dst: str, factor: float) -> str:
-    """A copy of a text cluster whose even nodes report less free memory
-    (so they fail N+1 already and accept secondaries without the check)."""
+def squeeze(src: str, dst: str, factor: float, prefix: str = "") -> str:
+    """A copy of a text cluster whose even nodes (those named ``prefix``...)
+    report less free memory (so they fail N+1 already and accept
+    secondaries without the check)."""
     out = []
     section = 0
     with open(src) as fh:
         for line in fh:
             if line == "\n":
                 section += 1
-            elif section == 1:
+            elif section == 1 and line.startswith(prefix):
                 f = line.rstrip("\n").split("|")
                 if int(f[0][-2:]) % 2 == 0:
                     f[3] = str(int(int(f[3]) * factor))

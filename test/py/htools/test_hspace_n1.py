@@ -12,6 +12,7 @@ import os
 import pytest
 
 from conftest import OURS, gen_cluster, haskell_tool, requires_haskell, run
+from test_globaln1 import squeeze
 
 pytestmark = requires_haskell
 
@@ -42,25 +43,6 @@ def _plain(name: str, node: str, mem: int) -> str:
     return "%s|%d|10240|1|running|Y|%s||plain||1|-|N" % (name, mem, node)
 
 
-def squeeze_groups(src: str, dst: str, prefix: str, factor: float) -> str:
-    """Even nodes whose name starts with ``prefix`` report less free memory."""
-    out = []
-    section = 0
-    with open(src) as fh:
-        for line in fh:
-            if line == "\n":
-                section += 1
-            elif section == 1 and line.startswith(prefix):
-                f = line.rstrip("\n").split("|")
-                if int(f[0][-2:]) % 2 == 0:
-                    f[3] = str(int(int(f[3]) * factor))
-                line = "|".join(f) + "\n"
-            out.append(line)
-    with open(dst, "w") as fh:
-        fh.write("".join(out))
-    return dst
-
-
 @pytest.fixture(scope="module")
 def n1data(tmp_path_factory):
     d = tmp_path_factory.mktemp("hspace-n1")
@@ -82,7 +64,7 @@ def n1data(tmp_path_factory):
     }
     base = gen_cluster(str(d / "g12.data"), 12, 40, groups=2)
     out["g12"] = base
-    out["g12-squeezed"] = squeeze_groups(base, str(d / "g12s.data"), "node-01-", 0.1)
+    out["g12-squeezed"] = squeeze(base, str(d / "g12s.data"), 0.1, "node-01-")
     out["dir"] = str(d)
     return out
 
