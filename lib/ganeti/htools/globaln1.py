@@ -124,26 +124,25 @@ def simulate(
     if wits:
         return True, wits
     stats = metrics.ClusterStats.from_nodes(nl if scope is None else [nl[x] for x in scope])
-    vals = [metrics.node_values(n) for n in nl]
-    for inst in shared:
-        res = _best_target(nl, inst, targets, stats, vals, move_from=m)
+    values = balance._values
+    vals = [values(n) for n in nl]
+    todo = shared + other
+    for k, inst in enumerate(todo):
+        moving = k < len(shared)
+        res = _best_target(nl, inst, targets, stats, vals, move_from=m if moving else None)
         if res is None:
             return False, wits
         t, new_t, new_src = res
-        for x, new in ((m, new_src), (t, new_t)):
+        for x, new in ((m, new_src), (t, new_t)) if moving else ((t, new_t),):
             nv = metrics.node_values(new)
             stats.update_values(vals[x], nv, not nl[x].offline)
             vals[x] = nv
             nl[x] = new
-    for inst in other:
-        res = _best_target(nl, inst, targets, stats, vals)
-        if res is None:
-            return False, wits
-        t, new_t, _ = res
-        nv = metrics.node_values(new_t)
-        stats.update_values(vals[t], nv, not nl[t].offline)
-        vals[t] = nv
-        nl[t] = new_t
+        # once one target can take everything left, every later step has
+        # a target whichever ones the scores pick: the node can be evacuated
+        rest = todo[k + 1 :]
+        if rest and _witnesses(nl, targets, rest, m if k + 1 < len(shared) else None, 1):
+            return True, wits
     return True, wits
 
 
