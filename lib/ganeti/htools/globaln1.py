@@ -88,14 +88,33 @@ def can_evacuate(nodes: list, insts: list, m: int, scope: Optional[list] = None)
 
 
 def simulate(
-    nodes: list, insts: list, m: int, scope: Optional[list] = None, want_witnesses: bool = False
+    nodes: list,
+    insts: list,
+    m: int,
+    scope: Optional[list] = None,
+    want_witnesses: bool = False,
+    quick: bool = True,
 ):
     """(can evacuate, witnesses) for node ``m``.
 
     Witnesses (up to three) are targets able to take all the instances to
     move or re-create at once; None when nothing is to be re-created.
+    ``quick=False`` always runs the step-by-step simulation (tests compare
+    the two).
     """
     node = nodes[m]
+    grp = node.group
+    targets = [
+        x
+        for x in (range(len(nodes)) if scope is None else scope)
+        if nodes[x].group == grp and x != m
+    ]
+    if quick and not node.excl_storage and not any(nodes[x].excl_storage for x in targets):
+        # failovers and witnesses without copying nodes; only a node
+        # without a witness needs the step-by-step simulation below
+        res = _quick_simulate(nodes, insts, m, targets)
+        if res is not None:
+            return res
     drbd = []
     shared = []
     other = []
@@ -113,10 +132,6 @@ def simulate(
             return False, None
     if not shared and not other:
         return True, None
-    grp = node.group
-    targets = [
-        x for x in (range(len(nl)) if scope is None else scope) if nl[x].group == grp and x != m
-    ]
     other.sort(key=lambda i: (-i.mem, -i.idx))
     wits = _witnesses(
         nl, targets, shared + other, m if shared else None, 3 if want_witnesses else 1

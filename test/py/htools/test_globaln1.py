@@ -224,7 +224,8 @@ def _quick_matches(cd):
             continue
         decided += 1
         assert quick == globaln1.simulate(nodes, cd.instances, m,
-                                          want_witnesses=True), m
+                                          want_witnesses=True,
+                                          quick=False), m
     return decided
 
 
