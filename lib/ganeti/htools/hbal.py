@@ -401,7 +401,7 @@ def _collect_moves(cd, ini, fin) -> list:
     for plc in fin.placements:
         old = insts[plc.inst]
         nodes = involved_nodes((old.pnode, old.snode), plc)
-        moves.append((old.alias, plc.move, nodes, old.uses_memory()))
+        moves.append((old.alias, plc.move, nodes, old.is_running()))
         new = old.copy()
         new.pnode, new.snode = plc.pnode, plc.snode
         insts[plc.inst] = new

@@ -231,7 +231,7 @@ def place_instances(cd: ClusterData) -> None:
                 if p.location_tags and inst.excl_tags:
                     _count_tags(p.instance_map, p._loc_excl_pairs(inst))
                 real_p[pk] = True
-                if inst.run_st in model._RUNNING:
+                if inst.run_st in model._USES_MEM:
                     imem[pk] += inst.mem
             if inst.excl_tags:
                 _count_tags(p.p_tags, inst.excl_tags)
@@ -245,7 +245,7 @@ def place_instances(cd: ClusterData) -> None:
             u[1] += util[1]
             u[2] += util[2]
             u[3] += util[3]
-            if inst.run_st not in model._RUNNING:
+            if inst.run_st not in model._USES_MEM:
                 p.f_mem_forth -= inst.mem
             if loc_disk:
                 p.inst_spindles_forth += su
@@ -331,7 +331,7 @@ def _place_plain(cd: ClusterData, ul: list, real_p: list, any_p: list,
     nodes = cd.nodes
     insts = cd.instances
     local_st = model.LOCAL_STORAGE
-    running = model._RUNNING
+    uses_mem = model._USES_MEM
     for k, n in enumerate(nodes):
         ul[k] = list(n.util_load)
     plists = [n.plist for n in nodes]
@@ -365,7 +365,7 @@ def _place_plain(cd: ClusterData, ul: list, real_p: list, any_p: list,
                     _count_tags(p.instance_map, p._loc_excl_pairs(inst))
                 _count_tags(p.p_tags, inst.excl_tags)
             real_p[pk] = any_p[pk] = True
-            if run_st in running:
+            if run_st in uses_mem:
                 imem[pk] += inst.mem
             else:
                 f_mem_forth[pk] -= inst.mem
@@ -400,11 +400,9 @@ def _count_tags(tmap: dict, tags) -> None:
         tmap[t] = tmap.get(t, 0) + 1
 
 
-def _safe_div(a, b):
-    try:
-        return a / b
-    except ZeroDivisionError:
-        return float("nan") if a == 0 else float("inf")
+# a / b, with a signed infinity (or NaN) for the zero totals of nodes with
+# unknown figures: their free memory is negative once instances sit there
+_safe_div = model._sdiv
 
 
 def check_data(cd: ClusterData) -> list:

@@ -52,7 +52,13 @@ _MIRROR = {DT_DRBD: MIRROR_INTERNAL, DT_SHAREDFILE: MIRROR_EXTERNAL,
 RUN_STATES = ("running", "ERROR_up", "ADMIN_down", "ADMIN_offline",
               "ERROR_down", "ERROR_nodedown", "ERROR_nodeoffline",
               "ERROR_wrongnode", "USER_down")
+# the states Ganeti calls running (migrations, not failovers, move them)
 _RUNNING = frozenset(("running", "ERROR_up"))
+# the states whose memory the model counts as used on the primary node:
+# the running ones and those whose node could not be asked (the reference
+# assumes the instance still runs there)
+_USES_MEM = frozenset(("running", "ERROR_up", "ERROR_nodedown",
+                       "ERROR_nodeoffline", "ERROR_wrongnode"))
 
 NO_SECONDARY = -1
 
@@ -149,8 +155,11 @@ class Instance:
         return new
 
     # derived properties -------------------------------------------------
-    def uses_memory(self) -> bool:
+    def is_running(self) -> bool:
         return self.run_st in _RUNNING
+
+    def uses_memory(self) -> bool:
+        return self.run_st in _USES_MEM
 
     def not_offline(self) -> bool:
         return self.run_st != "ADMIN_offline"
@@ -576,7 +585,7 @@ class Node:
         new_pcpu_forth = _sdiv(new_ucpu_forth, self.t_cpu)
         forthcoming = inst.forthcoming
         if not forthcoming:
-            new_i_mem = self.i_mem + inst.mem if inst.run_st in _RUNNING \
+            new_i_mem = self.i_mem + inst.mem if inst.run_st in _USES_MEM \
                 else self.i_mem
             new_free_mem = (int(self.t_mem) - self.n_mem - new_i_mem
                             - max(0, self.x_mem))
