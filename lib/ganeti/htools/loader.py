@@ -17,8 +17,7 @@ import os
 from typing import Optional
 
 from ganeti.htools import model
-from ganeti.htools.model import (ClusterData, Group, Instance, IPolicy,
-                                 ISpec, Node)
+from ganeti.htools.model import ClusterData, Group, Instance, IPolicy, ISpec, Node
 
 EX_TAGS_PREFIX = "htools:iextags:"
 LOCATION_PREFIX = "htools:nlocation:"
@@ -48,9 +47,12 @@ def common_suffix(names: list) -> str:
     return ""
 
 
-def merge_data(cd: ClusterData, exclusion_tags: Optional[list] = None,
-               select_insts: Optional[list] = None,
-               exclude_insts: Optional[list] = None) -> ClusterData:
+def merge_data(
+    cd: ClusterData,
+    exclusion_tags: Optional[list] = None,
+    select_insts: Optional[list] = None,
+    exclude_insts: Optional[list] = None,
+) -> ClusterData:
     """Finishes a freshly parsed cluster: tags, aliases, placement."""
     with gc_paused(freeze=True):
         return _merge_data(cd, exclusion_tags, select_insts, exclude_insts)
@@ -80,24 +82,25 @@ class gc_paused:  # noqa: N801 - used like a function
             gc.enable()
 
 
-def _merge_data(cd: ClusterData, exclusion_tags: Optional[list],
-                select_insts: Optional[list],
-                exclude_insts: Optional[list]) -> ClusterData:
+def _merge_data(
+    cd: ClusterData,
+    exclusion_tags: Optional[list],
+    select_insts: Optional[list],
+    exclude_insts: Optional[list],
+) -> ClusterData:
     ctags = cd.cluster_tags
-    prefixes = [t[len(EX_TAGS_PREFIX):] for t in ctags
-                if t.startswith(EX_TAGS_PREFIX)]
+    prefixes = [t[len(EX_TAGS_PREFIX) :] for t in ctags if t.startswith(EX_TAGS_PREFIX)]
     if exclusion_tags:
         prefixes = prefixes + list(exclusion_tags)
-    loc_prefixes = [t[len(LOCATION_PREFIX):] for t in ctags
-                    if t.startswith(LOCATION_PREFIX)]
-    dloc_prefixes = [t[len(DESIRED_LOC_PREFIX):] for t in ctags
-                     if t.startswith(DESIRED_LOC_PREFIX)]
-    mig_prefixes = [t[len(MIGRATION_PREFIX):] for t in ctags
-                    if t.startswith(MIGRATION_PREFIX)]
+    loc_prefixes = [t[len(LOCATION_PREFIX) :] for t in ctags if t.startswith(LOCATION_PREFIX)]
+    dloc_prefixes = [
+        t[len(DESIRED_LOC_PREFIX) :] for t in ctags if t.startswith(DESIRED_LOC_PREFIX)
+    ]
+    mig_prefixes = [t[len(MIGRATION_PREFIX) :] for t in ctags if t.startswith(MIGRATION_PREFIX)]
     allow_mig = []
     for t in ctags:
         if t.startswith(ALLOW_MIGRATION_PREFIX):
-            rest = t[len(ALLOW_MIGRATION_PREFIX):]
+            rest = t[len(ALLOW_MIGRATION_PREFIX) :]
             if "::" in rest:
                 a, b = rest.split("::", 1)
                 allow_mig.append((a, b))
@@ -106,22 +109,19 @@ def _merge_data(cd: ClusterData, exclusion_tags: Optional[list],
     nsuf = isuf = common_suffix([n.name for n in cd.nodes] + [i.name for i in cd.instances])
     for n in cd.nodes:
         if nsuf:
-            n.alias = n.name[:-len(nsuf)]
+            n.alias = n.name[: -len(nsuf)]
         n.location_tags = frozenset(
-            t for t in n.tags if any(t.startswith(p + ":")
-                                     for p in loc_prefixes))
+            t for t in n.tags if any(t.startswith(p + ":") for p in loc_prefixes)
+        )
         if mig_prefixes:
-            mt = frozenset(t for t in n.tags
-                           if any(t.startswith(p + ":")
-                                  for p in mig_prefixes))
+            mt = frozenset(t for t in n.tags if any(t.startswith(p + ":") for p in mig_prefixes))
             n.mig_tags = mt
             recv = set(mt)
             for a, b in allow_mig:
                 if b in n.tags:
                     recv.add(a)
             n.rmig_tags = frozenset(recv)
-        pol = cd.groups[n.group].ipolicy if 0 <= n.group < len(cd.groups) \
-            else cd.ipolicy
+        pol = cd.groups[n.group].ipolicy if 0 <= n.group < len(cd.groups) else cd.ipolicy
         n.set_policy(pol)
     ex_pre = tuple(p + ":" for p in prefixes)
     dloc_pre = tuple(p + ":" for p in dloc_prefixes)
@@ -226,8 +226,9 @@ def place_instances(cd: ClusterData) -> None:
                 u[3] += util[3]
                 if loc_disk:
                     p.inst_spindles += su
-                p.location_score_v += inst.location_score + \
-                    (p._dsrd_loc_score(inst) if inst.dsrd_loc_tags else 0)
+                p.location_score_v += inst.location_score + (
+                    p._dsrd_loc_score(inst) if inst.dsrd_loc_tags else 0
+                )
                 if p.location_tags and inst.excl_tags:
                     _count_tags(p.instance_map, p._loc_excl_pairs(inst))
                 real_p[pk] = True
@@ -310,10 +311,13 @@ def _mirrored(nodes: list, insts: list) -> bool:
     if not nodes or any(i.forthcoming for i in insts):
         return False
     for n in nodes:
-        if not (_same(n.u_cpu, n.u_cpu_forth)
-                and _same(n.util_load, n.util_load_forth)
-                and _same(n.inst_spindles, n.inst_spindles_forth)
-                and n.plist == n.plist_forth and n.slist == n.slist_forth):
+        if not (
+            _same(n.u_cpu, n.u_cpu_forth)
+            and _same(n.util_load, n.util_load_forth)
+            and _same(n.inst_spindles, n.inst_spindles_forth)
+            and n.plist == n.plist_forth
+            and n.slist == n.slist_forth
+        ):
             return False
     return True
 
@@ -323,8 +327,9 @@ def _same(a, b) -> bool:
     return a is b or (a == b and repr(a) == repr(b))
 
 
-def _place_plain(cd: ClusterData, ul: list, real_p: list, any_p: list,
-                 imem: list, peers: list) -> None:
+def _place_plain(
+    cd: ClusterData, ul: list, real_p: list, any_p: list, imem: list, peers: list
+) -> None:
     """``place_instances`` without forthcoming instances: the operations
     of ``Node.set_pri``/``set_sec`` on the fields without ``_forth``
     (``_mirror`` copies them over), plus the memory ones."""
@@ -358,8 +363,9 @@ def _place_plain(cd: ClusterData, ul: list, real_p: list, any_p: list,
             u[3] += util[3]
             if local and not excl[pk]:
                 p.inst_spindles += inst.spindle_use
-            p.location_score_v += inst.location_score + \
-                (p._dsrd_loc_score(inst) if inst.dsrd_loc_tags else 0)
+            p.location_score_v += inst.location_score + (
+                p._dsrd_loc_score(inst) if inst.dsrd_loc_tags else 0
+            )
             if inst.excl_tags:
                 if p.location_tags:
                     _count_tags(p.instance_map, p._loc_excl_pairs(inst))
@@ -417,8 +423,10 @@ def check_data(cd: ClusterData) -> list:
         delta_mem = n.x_mem
         delta_dsk = int(n.t_dsk) - n.f_dsk - dsk_used
         if delta_mem > 512 or delta_dsk > 1024:
-            out.append("node %s is missing %d MB ram and %d GB disk"
-                       % (n.name, delta_mem, delta_dsk // 1024))
+            out.append(
+                "node %s is missing %d MB ram and %d GB disk"
+                % (n.name, delta_mem, delta_dsk // 1024)
+            )
     return out
 
 
@@ -440,8 +448,9 @@ def _split_sections(text: str) -> list:
 
 
 def _show_fields(fields: list) -> str:
-    return "[" + ",".join('"%s"' % x.replace("\\", "\\\\")
-                          .replace('"', '\\"') for x in fields) + "]"
+    return (
+        "[" + ",".join('"%s"' % x.replace("\\", "\\\\").replace('"', '\\"') for x in fields) + "]"
+    )
 
 
 def _int(field: str, what: str) -> int:
@@ -483,22 +492,23 @@ def parse_ipolicy_fields(fields: list) -> IPolicy:
     mm = fields[2].split(";")
     if len(mm) % 2 != 0 or not mm:
         raise LoadError("Invalid minmax specs '%s'" % fields[2])
-    minmax = [(parse_spec(mm[k]), parse_spec(mm[k + 1]))
-              for k in range(0, len(mm), 2)]
+    minmax = [(parse_spec(mm[k]), parse_spec(mm[k + 1])) for k in range(0, len(mm), 2)]
     tmpls = _tags(fields[3])
     for t in tmpls:
         if t not in model.DISK_TEMPLATES:
             raise LoadError("Invalid disk template '%s'" % t)
-    return IPolicy(minmax, std, tmpls, _float(fields[4], "vcpu ratio"),
-                   _float(fields[5], "spindle ratio"))
+    return IPolicy(
+        minmax, std, tmpls, _float(fields[4], "vcpu ratio"), _float(fields[5], "spindle ratio")
+    )
 
 
 def parse_text(text: str) -> ClusterData:
     """Parses the text backend format into an (unmerged) ClusterData."""
     secs = _split_sections(text)
     if len(secs) < 4:
-        raise LoadError("Invalid format of the input file: %d sections"
-                        " instead of 4 or more" % len(secs))
+        raise LoadError(
+            "Invalid format of the input file: %d sections instead of 4 or more" % len(secs)
+        )
     while len(secs) < 5:
         secs.append([])
     glines, nlines, ilines, tlines, plines = secs[:5]
@@ -511,8 +521,7 @@ def parse_text(text: str) -> ClusterData:
             raise LoadError("Invalid/incomplete group data: '%s'" % _show_fields(f))
         if f[2] not in model.ALLOC_POLICY_ORDER:
             raise LoadError("Invalid alloc policy '%s'" % f[2])
-        g = Group(f[0], f[1], f[2], _tags(f[3]),
-                  _tags(f[4]) if len(f) > 4 else [])
+        g = Group(f[0], f[1], f[2], _tags(f[3]), _tags(f[4]) if len(f) > 4 else [])
         g.idx = len(groups)
         guuid[g.uuid] = g.idx
         gname[g.name] = g.idx
@@ -525,14 +534,12 @@ def parse_text(text: str) -> ClusterData:
             raise LoadError("Invalid/incomplete node data: '%s'" % _show_fields(f))
         name = f[0]
         if f[8] not in guuid:
-            raise LoadError("Unknown group '%s' for node '%s'"
-                            % (f[8], name))
+            raise LoadError("Unknown group '%s' for node '%s'" % (f[8], name))
         gdx = guuid[f[8]]
         if "?" in f[1:7]:  # the reference reads nothing more of such a node
             f = f[:9]
         spindles = _int(f[9], "spindles") if len(f) > 9 and f[9] else 1
-        excl = _bool(f[11], "exclusive storage") if len(f) > 11 and f[11] \
-            else False
+        excl = _bool(f[11], "exclusive storage") if len(f) > 11 and f[11] else False
         fspn = _int(f[12], "free spindles") if len(f) > 12 and f[12] else 0
         ncpu = _int(f[13], "node cpus") if len(f) > 13 and f[13] else 1
         speed = _float(f[14], "cpu speed") if len(f) > 14 and f[14] else 1.0
@@ -540,11 +547,21 @@ def parse_text(text: str) -> ClusterData:
         if "?" in f[1:7]:
             n = Node(name, 0, 0, 0, 0, 0, 0, 0, True, 0, 0, gdx, False)
         else:
-            n = Node(name, _int(f[1], "total memory"),
-                     _int(f[2], "node memory"), _int(f[3], "free memory"),
-                     _int(f[4], "total disk"), _int(f[5], "free disk"),
-                     _int(f[6], "total cpus"), ncpu, offline, spindles,
-                     fspn, gdx, excl)
+            n = Node(
+                name,
+                _int(f[1], "total memory"),
+                _int(f[2], "node memory"),
+                _int(f[3], "free memory"),
+                _int(f[4], "total disk"),
+                _int(f[5], "free disk"),
+                _int(f[6], "total cpus"),
+                ncpu,
+                offline,
+                spindles,
+                fspn,
+                gdx,
+                excl,
+            )
         n.is_master = f[7] == "M" and "?" not in f[1:7]
         n.tags = _tags(f[10]) if len(f) > 10 else []
         n.cpu_speed = speed
@@ -558,32 +575,38 @@ def parse_text(text: str) -> ClusterData:
             raise LoadError("Invalid/incomplete instance data: '%s'" % _show_fields(f))
         name = f[0]
         if f[6] not in nidx:
-            raise LoadError("Unknown node '%s' for instance %s"
-                            % (f[6], name))
+            raise LoadError("Unknown node '%s' for instance %s" % (f[6], name))
         pdx = nidx[f[6]]
         if f[7] == "":
             sdx = model.NO_SECONDARY
         elif f[7] in nidx:
             sdx = nidx[f[7]]
         else:
-            raise LoadError("Unknown node '%s' for instance %s"
-                            % (f[7], name))
+            raise LoadError("Unknown node '%s' for instance %s" % (f[7], name))
         if f[4] not in model.RUN_STATES:
             raise LoadError("Invalid instance status '%s'" % f[4])
         if f[8] not in model.DISK_TEMPLATES:
             raise LoadError("Invalid disk template '%s'" % f[8])
         su = _int(f[10], "spindle use") if len(f) > 10 and f[10] else 1
-        forth = _bool(f[12], "forthcoming") if len(f) > 12 and f[12] \
-            else False
-        inst = Instance(name, _int(f[1], "memory"), _int(f[2], "disk"),
-                        _int(f[3], "vcpus"), f[4], _tags(f[9]),
-                        _bool(f[5], "auto_balance"), pdx, sdx, f[8], su,
-                        forth)
+        forth = _bool(f[12], "forthcoming") if len(f) > 12 and f[12] else False
+        inst = Instance(
+            name,
+            _int(f[1], "memory"),
+            _int(f[2], "disk"),
+            _int(f[3], "vcpus"),
+            f[4],
+            _tags(f[9]),
+            _bool(f[5], "auto_balance"),
+            pdx,
+            sdx,
+            f[8],
+            su,
+            forth,
+        )
         if len(f) > 11 and f[11] not in ("", "-"):
             inst.total_spindles = _int(f[11], "spindles")
         if sdx == pdx:
-            raise LoadError("Instance '%s' has the same primary and"
-                            " secondary node" % name)
+            raise LoadError("Instance '%s' has the same primary and secondary node" % name)
         inst.idx = len(instances)
         instances.append(inst)
     ctags = list(tlines)
@@ -607,8 +630,13 @@ def parse_text(text: str) -> ClusterData:
 def io_error_text(err: OSError) -> str:
     """An I/O error as the reference tools print it."""
     import errno
-    kinds = {errno.ENOENT: "does not exist", errno.EACCES: "permission denied",
-             errno.EISDIR: "inappropriate type", errno.ENOTDIR: "does not exist"}
+
+    kinds = {
+        errno.ENOENT: "does not exist",
+        errno.EACCES: "permission denied",
+        errno.EISDIR: "inappropriate type",
+        errno.ENOTDIR: "does not exist",
+    }
     kind = kinds.get(err.errno, "failed")
     why = err.strerror
     if err.errno == errno.EISDIR:
@@ -635,6 +663,7 @@ def parse_simulate(specs: list) -> ClusterData:
     debug output; ``index_base`` records it.
     """
     from ganeti.htools.cli import parse_unit
+
     groups = []
     nodes = []
     for gi, spec in enumerate(specs, 1):
@@ -647,17 +676,18 @@ def parse_simulate(specs: list) -> ClusterData:
             raise LoadError(
                 "Invalid cluster specification, expected 6 comma-separated"
                 " sections (allocation policy, node count, disk size, memory"
-                " size, number of CPUs, spindles) but got %d: '%s'"
-                % (len(spec.split(",")), spec))
+                " size, number of CPUs, spindles) but got %d: '%s'" % (len(spec.split(",")), spec)
+            )
         a, n, d, m, c, sp, ex = parts
         if a in model.ALLOC_POLICY_ORDER:
             apol = a
         elif a in _APOL_ABBREV:
             apol = _APOL_ABBREV[a]
         else:
-            raise LoadError('Invalid string value for type AllocPolicy: "%s";'
-                            " Cannot parse AllocPolicy abbreviation '%s'"
-                            % (a, a))
+            raise LoadError(
+                'Invalid string value for type AllocPolicy: "%s";'
+                " Cannot parse AllocPolicy abbreviation '%s'" % (a, a)
+            )
         ncount = _read_int(n, "node count")
         try:
             disk = parse_unit(d)
@@ -670,15 +700,27 @@ def parse_simulate(specs: list) -> ClusterData:
         cpu = _read_int(c, "cpu count")
         spindles = _read_int(sp, "spindles")
         if ex not in ("True", "False"):
-            raise LoadError("exclusive storage: cannot parse string '%s'"
-                            % ex)
+            raise LoadError("exclusive storage: cannot parse string '%s'" % ex)
         excl = ex == "True"
         g = Group("group-%02d" % gi, "fake-uuid-%02d" % gi, apol)
         g.idx = gi - 1
         groups.append(g)
         for k in range(1, ncount + 1):
-            node = Node("node-%02d-%03d" % (gi, k), mem, 0, mem, disk, disk,
-                        cpu, 1, False, spindles, 0, g.idx, excl)
+            node = Node(
+                "node-%02d-%03d" % (gi, k),
+                mem,
+                0,
+                mem,
+                disk,
+                disk,
+                cpu,
+                1,
+                False,
+                spindles,
+                0,
+                g.idx,
+                excl,
+            )
             node.is_master = gi == 1 and k == 1
             node.idx = len(nodes)
             nodes.append(node)
@@ -691,8 +733,7 @@ def _read_int(text: str, what: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise LoadError("%s: cannot parse string '%s'" % (what, text)) \
-            from None
+        raise LoadError("%s: cannot parse string '%s'" % (what, text)) from None
 
 
 def _node_line(n: Node, groups: list) -> str:
@@ -702,12 +743,25 @@ def _node_line(n: Node, groups: list) -> str:
         role = "M"
     else:
         role = "N"
-    return "|".join((
-        n.name, "%d" % int(n.t_mem), "%d" % n.n_mem, "%d" % n.f_mem,
-        "%d" % int(n.t_dsk), "%d" % n.f_dsk, "%d" % int(n.t_cpu), role,
-        groups[n.group].uuid, "%d" % n.t_spindles, ",".join(n.tags),
-        "Y" if n.excl_storage else "N", "%d" % n.f_spindles,
-        "%d" % n.n_cpu, _show_float(n.cpu_speed)))
+    return "|".join(
+        (
+            n.name,
+            "%d" % int(n.t_mem),
+            "%d" % n.n_mem,
+            "%d" % n.f_mem,
+            "%d" % int(n.t_dsk),
+            "%d" % n.f_dsk,
+            "%d" % int(n.t_cpu),
+            role,
+            groups[n.group].uuid,
+            "%d" % n.t_spindles,
+            ",".join(n.tags),
+            "Y" if n.excl_storage else "N",
+            "%d" % n.f_spindles,
+            "%d" % n.n_cpu,
+            _show_float(n.cpu_speed),
+        )
+    )
 
 
 def _show_float(x: float) -> str:
@@ -718,20 +772,34 @@ def serialize_cluster(cd: ClusterData) -> str:
     """Writes the cluster in the text format (as ``-S`` does)."""
     out = []
     for g in cd.groups:
-        out.append("|".join((g.name, g.uuid, g.alloc_policy,
-                             ",".join(g.tags), ",".join(g.networks))))
+        out.append(
+            "|".join((g.name, g.uuid, g.alloc_policy, ",".join(g.tags), ",".join(g.networks)))
+        )
     out.append("")
     for n in cd.nodes:
         out.append(_node_line(n, cd.groups))
     out.append("")
     for i in cd.instances:
         sn = cd.nodes[i.snode].name if i.snode >= 0 else ""
-        out.append("|".join((
-            i.name, "%d" % i.mem, "%d" % i.dsk, "%d" % i.vcpus, i.run_st,
-            "Y" if i.auto_balance else "N", cd.nodes[i.pnode].name, sn,
-            i.disk_template, ",".join(i.tags), "%d" % i.spindle_use,
-            "-" if i.total_spindles is None else "%d" % i.total_spindles,
-            "Y" if i.forthcoming else "N")))
+        out.append(
+            "|".join(
+                (
+                    i.name,
+                    "%d" % i.mem,
+                    "%d" % i.dsk,
+                    "%d" % i.vcpus,
+                    i.run_st,
+                    "Y" if i.auto_balance else "N",
+                    cd.nodes[i.pnode].name,
+                    sn,
+                    i.disk_template,
+                    ",".join(i.tags),
+                    "%d" % i.spindle_use,
+                    "-" if i.total_spindles is None else "%d" % i.total_spindles,
+                    "Y" if i.forthcoming else "N",
+                )
+            )
+        )
     out.append("")
     out.extend(cd.cluster_tags)
     out.append("")
@@ -742,12 +810,17 @@ def serialize_cluster(cd: ClusterData) -> str:
 
 
 def _policy_line(owner: str, pol: IPolicy) -> str:
-    mm = ";".join("%s;%s" % (a.to_text(), b.to_text())
-                  for a, b in pol.minmax)
-    return "|".join((owner, pol.std.to_text(), mm,
-                     ",".join(pol.disk_templates),
-                     _show_float(pol.vcpu_ratio),
-                     _show_float(pol.spindle_ratio)))
+    mm = ";".join("%s;%s" % (a.to_text(), b.to_text()) for a, b in pol.minmax)
+    return "|".join(
+        (
+            owner,
+            pol.std.to_text(),
+            mm,
+            ",".join(pol.disk_templates),
+            _show_float(pol.vcpu_ratio),
+            _show_float(pol.spindle_ratio),
+        )
+    )
 
 
 def file_basename(path: str) -> str:

@@ -26,8 +26,17 @@ FAIL_MIG = "FailMig"
 FAIL_DISK_COUNT = "FailDiskCount"
 FAIL_SPINDLES = "FailSpindles"
 FAIL_INTERNAL = "FailInternal"
-FAIL_MODES = (FAIL_MEM, FAIL_DISK, FAIL_CPU, FAIL_N1, FAIL_TAGS, FAIL_MIG,
-              FAIL_DISK_COUNT, FAIL_SPINDLES, FAIL_INTERNAL)
+FAIL_MODES = (
+    FAIL_MEM,
+    FAIL_DISK,
+    FAIL_CPU,
+    FAIL_N1,
+    FAIL_TAGS,
+    FAIL_MIG,
+    FAIL_DISK_COUNT,
+    FAIL_SPINDLES,
+    FAIL_INTERNAL,
+)
 
 # disk templates
 DT_DISKLESS = "diskless"
@@ -39,26 +48,49 @@ DT_DRBD = "drbd"
 DT_RBD = "rbd"
 DT_EXT = "ext"
 DT_GLUSTER = "gluster"
-DISK_TEMPLATES = (DT_DISKLESS, DT_FILE, DT_SHAREDFILE, DT_PLAIN, DT_BLOCK,
-                  DT_DRBD, DT_RBD, DT_EXT, DT_GLUSTER)
+DISK_TEMPLATES = (
+    DT_DISKLESS,
+    DT_FILE,
+    DT_SHAREDFILE,
+    DT_PLAIN,
+    DT_BLOCK,
+    DT_DRBD,
+    DT_RBD,
+    DT_EXT,
+    DT_GLUSTER,
+)
 LOCAL_STORAGE = frozenset((DT_PLAIN, DT_DRBD))
 MIRROR_NONE = 0
 MIRROR_INTERNAL = 1
 MIRROR_EXTERNAL = 2
-_MIRROR = {DT_DRBD: MIRROR_INTERNAL, DT_SHAREDFILE: MIRROR_EXTERNAL,
-           DT_BLOCK: MIRROR_EXTERNAL, DT_RBD: MIRROR_EXTERNAL,
-           DT_EXT: MIRROR_EXTERNAL, DT_GLUSTER: MIRROR_EXTERNAL}
+_MIRROR = {
+    DT_DRBD: MIRROR_INTERNAL,
+    DT_SHAREDFILE: MIRROR_EXTERNAL,
+    DT_BLOCK: MIRROR_EXTERNAL,
+    DT_RBD: MIRROR_EXTERNAL,
+    DT_EXT: MIRROR_EXTERNAL,
+    DT_GLUSTER: MIRROR_EXTERNAL,
+}
 
-RUN_STATES = ("running", "ERROR_up", "ADMIN_down", "ADMIN_offline",
-              "ERROR_down", "ERROR_nodedown", "ERROR_nodeoffline",
-              "ERROR_wrongnode", "USER_down")
+RUN_STATES = (
+    "running",
+    "ERROR_up",
+    "ADMIN_down",
+    "ADMIN_offline",
+    "ERROR_down",
+    "ERROR_nodedown",
+    "ERROR_nodeoffline",
+    "ERROR_wrongnode",
+    "USER_down",
+)
 # the states Ganeti calls running (migrations, not failovers, move them)
 _RUNNING = frozenset(("running", "ERROR_up"))
 # the states whose memory the model counts as used on the primary node:
 # the running ones and those whose node could not be asked (the reference
 # assumes the instance still runs there)
-_USES_MEM = frozenset(("running", "ERROR_up", "ERROR_nodedown",
-                       "ERROR_nodeoffline", "ERROR_wrongnode"))
+_USES_MEM = frozenset(
+    ("running", "ERROR_up", "ERROR_nodedown", "ERROR_nodeoffline", "ERROR_wrongnode")
+)
 
 NO_SECONDARY = -1
 
@@ -66,6 +98,7 @@ NO_SECONDARY = -1
 @dataclass
 class ISpec:
     """One instance specification (memory, cpus, disk, counts)."""
+
     memory_size: int
     cpu_count: int
     disk_size: int
@@ -75,13 +108,19 @@ class ISpec:
 
     def to_text(self) -> str:
         return "%d,%d,%d,%d,%d,%d" % (
-            self.memory_size, self.cpu_count, self.disk_size,
-            self.disk_count, self.nic_count, self.spindle_use)
+            self.memory_size,
+            self.cpu_count,
+            self.disk_size,
+            self.disk_count,
+            self.nic_count,
+            self.spindle_use,
+        )
 
 
 @dataclass
 class IPolicy:
     """An instance policy: bounds, standard spec, templates and ratios."""
+
     minmax: list  # of (ISpec min, ISpec max)
     std: ISpec
     disk_templates: list
@@ -92,16 +131,18 @@ class IPolicy:
 def default_ipolicy() -> IPolicy:
     """The policy used when the input has none."""
     return IPolicy(
-        minmax=[(ISpec(128, 1, 1024, 1, 1, 1),
-                 ISpec(32768, 8, 1024 * 1024, 16, 8, 12))],
+        minmax=[(ISpec(128, 1, 1024, 1, 1, 1), ISpec(32768, 8, 1024 * 1024, 16, 8, 12))],
         std=ISpec(128, 1, 1024, 1, 1, 1),
         disk_templates=list(DISK_TEMPLATES),
-        vcpu_ratio=4.0, spindle_ratio=32.0)
+        vcpu_ratio=4.0,
+        spindle_ratio=32.0,
+    )
 
 
 @dataclass
 class Group:
     """A node group."""
+
     name: str
     uuid: str
     alloc_policy: str
@@ -120,11 +161,21 @@ ALLOC_POLICY_ORDER = {"preferred": 0, "last_resort": 1, "unallocable": 2}
 class Instance:
     """An instance as htools sees it (sizes, placement, tags)."""
 
-
-    def __init__(self, name: str, mem: int, dsk: int, vcpus: int,
-                 run_st: str, tags: list, auto_balance: bool, pnode: int,
-                 snode: int, disk_template: str, spindle_use: int = 1,
-                 forthcoming: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        mem: int,
+        dsk: int,
+        vcpus: int,
+        run_st: str,
+        tags: list,
+        auto_balance: bool,
+        pnode: int,
+        snode: int,
+        disk_template: str,
+        spindle_use: int = 1,
+        forthcoming: bool = False,
+    ) -> None:
         self.name = name
         self.alias = name
         self.mem = mem
@@ -185,8 +236,7 @@ class Instance:
         return 2 if self.disk_template == DT_DRBD else 1
 
 
-def inst_matches_policy(inst: Instance, pol: IPolicy,
-                        excl_stor: bool) -> Optional[str]:
+def inst_matches_policy(inst: Instance, pol: IPolicy, excl_stor: bool) -> Optional[str]:
     """Returns None when ``inst`` fits ``pol``, otherwise the failure mode."""
     best = None
     for mn, mx in pol.minmax:
@@ -204,8 +254,7 @@ def inst_matches_policy(inst: Instance, pol: IPolicy,
     return None
 
 
-def _inst_in_bounds(inst: Instance, mn: ISpec, mx: ISpec,
-                    excl_stor: bool) -> Optional[str]:
+def _inst_in_bounds(inst: Instance, mn: ISpec, mx: ISpec, excl_stor: bool) -> Optional[str]:
     if inst.mem < mn.memory_size:
         return FAIL_MEM
     for d in inst.disks:
@@ -254,11 +303,22 @@ def _del_tags(tmap: dict, tags) -> dict:
 class Node:
     """A node with its free resources and the instances placed on it."""
 
-
-    def __init__(self, name: str, t_mem: float, n_mem: int, f_mem: int,
-                 t_dsk: float, f_dsk: int, t_cpu: float, n_cpu: int,
-                 offline: bool, t_spindles: int, f_spindles: int, group: int,
-                 excl_storage: bool) -> None:
+    def __init__(
+        self,
+        name: str,
+        t_mem: float,
+        n_mem: int,
+        f_mem: int,
+        t_dsk: float,
+        f_dsk: int,
+        t_cpu: float,
+        n_cpu: int,
+        offline: bool,
+        t_spindles: int,
+        f_spindles: int,
+        group: int,
+        excl_storage: bool,
+    ) -> None:
         self.name = name
         self.alias = name
         self.t_mem = float(t_mem)
@@ -288,8 +348,7 @@ class Node:
         self.r_mem = 0
         self.p_mem = 0.0
         self.p_mem_forth = _div(f_mem, self.t_mem)
-        pd = _pdsk(f_spindles, float(t_spindles)) if excl_storage \
-            else _pdsk(f_dsk, self.t_dsk)
+        pd = _pdsk(f_spindles, float(t_spindles)) if excl_storage else _pdsk(f_dsk, self.t_dsk)
         self.p_dsk = pd
         self.p_dsk_forth = pd
         self.p_rem = 0.0
@@ -335,9 +394,13 @@ class Node:
         self.lo_dsk = int(val * self.t_dsk)
 
     def set_mcpu(self, val: float) -> None:
-        self.ipolicy = IPolicy(self.ipolicy.minmax, self.ipolicy.std,
-                               self.ipolicy.disk_templates, val,
-                               self.ipolicy.spindle_ratio)
+        self.ipolicy = IPolicy(
+            self.ipolicy.minmax,
+            self.ipolicy.std,
+            self.ipolicy.disk_templates,
+            val,
+            self.ipolicy.spindle_ratio,
+        )
         self.hi_cpu = int(val * self.t_cpu)
 
     # derived values --------------------------------------------------------
@@ -392,10 +455,8 @@ class Node:
             self.util_load = _add_util(self.util_load, inst.util)
             if not self.excl_storage and inst.uses_local_storage():
                 self.inst_spindles += inst.spindle_use
-            self.location_score_v += inst.location_score + \
-                self._dsrd_loc_score(inst)
-            self.instance_map = _add_tags(self.instance_map,
-                                          self._loc_excl_pairs(inst))
+            self.location_score_v += inst.location_score + self._dsrd_loc_score(inst)
+            self.instance_map = _add_tags(self.instance_map, self._loc_excl_pairs(inst))
         self.p_tags = _add_tags(self.p_tags, inst.excl_tags)
         self.plist_forth = self.plist_forth + [inst.idx]
         if inst.not_offline():
@@ -439,8 +500,7 @@ class Node:
         peers: dict = {}
         for i in self.slist:
             inst = instances[i]
-            mem = inst.mem if (inst.uses_sec_mem()
-                               and not inst.forthcoming) else 0
+            mem = inst.mem if (inst.uses_sec_mem() and not inst.forthcoming) else 0
             peers[inst.pnode] = peers.get(inst.pnode, 0) + mem
         self.peers = peers
         self.r_mem = max(peers.values()) if peers else 0
@@ -456,16 +516,14 @@ class Node:
     def _loc_excl_pairs(self, inst: Instance) -> list:
         if not self.location_tags or not inst.excl_tags:
             return []
-        return [(loc, ex) for loc in sorted(self.location_tags)
-                for ex in inst.excl_tags]
+        return [(loc, ex) for loc in sorted(self.location_tags) for ex in inst.excl_tags]
 
     def _new_free_sp(self, adding: bool, inst: Instance, cur: int) -> int:
         if not self.excl_storage:
             return 0
         if inst.total_spindles is None:
             return -1 if adding else cur
-        return cur - inst.total_spindles if adding \
-            else cur + inst.total_spindles
+        return cur - inst.total_spindles if adding else cur + inst.total_spindles
 
     # simulation operations -------------------------------------------------
     def remove_pri(self, inst: Instance) -> "Node":
@@ -491,23 +549,21 @@ class Node:
                 n.u_cpu = self.u_cpu - inst.vcpus
             n.p_cpu = _sdiv(n.u_cpu, self.t_cpu)
             n.util_load = _sub_util(self.util_load, inst.util)
-            n.location_score_v = self.location_score_v - \
-                inst.location_score - self._dsrd_loc_score(inst)
+            n.location_score_v = (
+                self.location_score_v - inst.location_score - self._dsrd_loc_score(inst)
+            )
             pairs = self._loc_excl_pairs(inst)
             if pairs:
                 n.instance_map = _del_tags(self.instance_map, pairs)
         # forthcoming-inclusive fields
-        n.p_tags = _del_tags(self.p_tags, inst.excl_tags) \
-            if inst.excl_tags else self.p_tags
+        n.p_tags = _del_tags(self.p_tags, inst.excl_tags) if inst.excl_tags else self.p_tags
         n.plist_forth = _delete(self.plist_forth, inst.idx)
         n.f_mem_forth = self.f_mem_forth + inst.mem
         if uses_disk:
             n.f_dsk_forth = self.f_dsk_forth + inst.dsk
-        n.f_spindles_forth = self._new_free_sp(False, inst,
-                                               self.f_spindles_forth)
+        n.f_spindles_forth = self._new_free_sp(False, inst, self.f_spindles_forth)
         if loc_disk:
-            n.inst_spindles_forth = self.inst_spindles_forth - \
-                inst.spindle_use
+            n.inst_spindles_forth = self.inst_spindles_forth - inst.spindle_use
         n.p_mem_forth = _sdiv(n.f_mem_forth, self.t_mem)
         n.p_dsk_forth = n._new_pdsk(n.f_spindles_forth, n.f_dsk_forth)
         if online:
@@ -531,8 +587,7 @@ class Node:
                 n.inst_spindles = self.inst_spindles - inst.spindle_use
             pnode = inst.pnode
             old_peem = self.peers.get(pnode, 0)
-            new_peem = old_peem - inst.mem if inst.uses_sec_mem() \
-                else old_peem
+            new_peem = old_peem - inst.mem if inst.uses_sec_mem() else old_peem
             peers = dict(self.peers)
             if new_peem > 0:
                 peers[pnode] = new_peem
@@ -552,11 +607,9 @@ class Node:
         n.slist_forth = _delete(self.slist_forth, inst.idx)
         if uses_disk:
             n.f_dsk_forth = self.f_dsk_forth + inst.dsk
-        n.f_spindles_forth = self._new_free_sp(False, inst,
-                                               self.f_spindles_forth)
+        n.f_spindles_forth = self._new_free_sp(False, inst, self.f_spindles_forth)
         if loc_disk:
-            n.inst_spindles_forth = self.inst_spindles_forth - \
-                inst.spindle_use
+            n.inst_spindles_forth = self.inst_spindles_forth - inst.spindle_use
         n.p_dsk_forth = n._new_pdsk(n.f_spindles_forth, n.f_dsk_forth)
         u = self.util_load_forth
         n.util_load_forth = (u[0], u[1], u[2] - d, u[3])
@@ -574,27 +627,19 @@ class Node:
         loc_disk = uses_disk and not excl
         su = inst.spindle_use
         new_mem_forth = self.f_mem_forth - inst.mem
-        new_dsk_forth = self.f_dsk_forth - inst.dsk if uses_disk \
-            else self.f_dsk_forth
-        new_sp_forth = self._new_free_sp(True, inst, self.f_spindles_forth) \
-            if excl else 0
-        new_isp_forth = self.inst_spindles_forth + su if loc_disk \
-            else self.inst_spindles_forth
-        new_ucpu_forth = self.u_cpu_forth + inst.vcpus if online \
-            else self.u_cpu_forth
+        new_dsk_forth = self.f_dsk_forth - inst.dsk if uses_disk else self.f_dsk_forth
+        new_sp_forth = self._new_free_sp(True, inst, self.f_spindles_forth) if excl else 0
+        new_isp_forth = self.inst_spindles_forth + su if loc_disk else self.inst_spindles_forth
+        new_ucpu_forth = self.u_cpu_forth + inst.vcpus if online else self.u_cpu_forth
         new_pcpu_forth = _sdiv(new_ucpu_forth, self.t_cpu)
         forthcoming = inst.forthcoming
         if not forthcoming:
-            new_i_mem = self.i_mem + inst.mem if inst.run_st in _USES_MEM \
-                else self.i_mem
-            new_free_mem = (int(self.t_mem) - self.n_mem - new_i_mem
-                            - max(0, self.x_mem))
+            new_i_mem = self.i_mem + inst.mem if inst.run_st in _USES_MEM else self.i_mem
+            new_free_mem = int(self.t_mem) - self.n_mem - new_i_mem - max(0, self.x_mem)
             new_failn1 = new_free_mem <= self.r_mem
             new_dsk = self.f_dsk - inst.dsk if uses_disk else self.f_dsk
-            new_sp = self._new_free_sp(True, inst, self.f_spindles) \
-                if excl else 0
-            new_isp = self.inst_spindles + su if loc_disk \
-                else self.inst_spindles
+            new_sp = self._new_free_sp(True, inst, self.f_spindles) if excl else 0
+            new_isp = self.inst_spindles + su if loc_disk else self.inst_spindles
             new_ucpu = self.u_cpu + inst.vcpus if online else self.u_cpu
             new_pcpu = _sdiv(new_ucpu, self.t_cpu)
             if new_free_mem <= 0:
@@ -611,8 +656,7 @@ class Node:
                 return FAIL_MEM
             if strict and 0 <= l_cpu < new_pcpu:
                 return FAIL_CPU
-            if strict and inst.excl_tags and \
-                    any(t in self.p_tags for t in inst.excl_tags):
+            if strict and inst.excl_tags and any(t in self.p_tags for t in inst.excl_tags):
                 return FAIL_TAGS
         if strict:
             # the forthcoming-inclusive limits
@@ -636,40 +680,42 @@ class Node:
             d["f_dsk"] = new_dsk
             d["fail_n1"] = new_failn1
             d["p_mem"] = _sdiv(new_free_mem, self.t_mem)
-            d["p_dsk"] = _pdsk(new_sp, float(self.t_spindles)) if excl \
-                else _pdsk(new_dsk, self.t_dsk)
+            d["p_dsk"] = (
+                _pdsk(new_sp, float(self.t_spindles)) if excl else _pdsk(new_dsk, self.t_dsk)
+            )
             d["u_cpu"] = new_ucpu
             d["p_cpu"] = new_pcpu
             u = self.util_load
-            d["util_load"] = (u[0] + util[0], u[1] + util[1],
-                              u[2] + util[2], u[3] + util[3])
+            d["util_load"] = (u[0] + util[0], u[1] + util[1], u[2] + util[2], u[3] + util[3])
             d["inst_spindles"] = new_isp
             d["f_spindles"] = new_sp
-            d["location_score_v"] = self.location_score_v + \
-                inst.location_score + (self._dsrd_loc_score(inst)
-                                       if inst.dsrd_loc_tags else 0)
+            d["location_score_v"] = (
+                self.location_score_v
+                + inst.location_score
+                + (self._dsrd_loc_score(inst) if inst.dsrd_loc_tags else 0)
+            )
             if self.location_tags and inst.excl_tags:
-                d["instance_map"] = _add_tags(self.instance_map,
-                                              self._loc_excl_pairs(inst))
+                d["instance_map"] = _add_tags(self.instance_map, self._loc_excl_pairs(inst))
         if inst.excl_tags:
             d["p_tags"] = _add_tags(self.p_tags, inst.excl_tags)
         d["plist_forth"] = self.plist_forth + [inst.idx]
         d["f_mem_forth"] = new_mem_forth
         d["f_dsk_forth"] = new_dsk_forth
         d["p_mem_forth"] = _sdiv(new_mem_forth, self.t_mem)
-        d["p_dsk_forth"] = _pdsk(new_sp_forth, float(self.t_spindles)) \
-            if excl else _pdsk(new_dsk_forth, self.t_dsk)
+        d["p_dsk_forth"] = (
+            _pdsk(new_sp_forth, float(self.t_spindles))
+            if excl
+            else _pdsk(new_dsk_forth, self.t_dsk)
+        )
         d["u_cpu_forth"] = new_ucpu_forth
         d["p_cpu_forth"] = new_pcpu_forth
         u = self.util_load_forth
-        d["util_load_forth"] = (u[0] + util[0], u[1] + util[1],
-                                u[2] + util[2], u[3] + util[3])
+        d["util_load_forth"] = (u[0] + util[0], u[1] + util[1], u[2] + util[2], u[3] + util[3])
         d["inst_spindles_forth"] = new_isp_forth
         d["f_spindles_forth"] = new_sp_forth
         return n
 
-    def add_sec(self, inst: Instance, pdx: int, force: bool = False,
-                ignore_disks: bool = False):
+    def add_sec(self, inst: Instance, pdx: int, force: bool = False, ignore_disks: bool = False):
         """Adds secondary ``inst`` (primary on ``pdx``)."""
         strict = not force
         sec_mem = inst.mem if inst.uses_sec_mem() else 0
@@ -677,8 +723,9 @@ class Node:
         loc_disk = inst.uses_local_storage() and not self.excl_storage
         new_dsk_forth = self.f_dsk_forth - inst.dsk
         new_sp_forth = self._new_free_sp(True, inst, self.f_spindles_forth)
-        new_isp_forth = self.inst_spindles_forth + inst.spindle_use \
-            if loc_disk else self.inst_spindles_forth
+        new_isp_forth = (
+            self.inst_spindles_forth + inst.spindle_use if loc_disk else self.inst_spindles_forth
+        )
 
         def forth_violation():
             if not inst.has_secondary():
@@ -703,8 +750,7 @@ class Node:
             old_mem = self.unallocated_mem()
             new_dsk = self.f_dsk - inst.dsk
             new_sp = self._new_free_sp(True, inst, self.f_spindles)
-            new_isp = self.inst_spindles + inst.spindle_use if loc_disk \
-                else self.inst_spindles
+            new_isp = self.inst_spindles + inst.spindle_use if loc_disk else self.inst_spindles
             new_rmem = max(self.r_mem, new_peem)
             new_failn1 = old_mem <= new_rmem
             if not inst.has_secondary():
@@ -803,9 +849,10 @@ def _sub_util(a: tuple, b: tuple) -> tuple:
 @dataclass
 class ClusterData:
     """Everything a loader produces: groups, nodes, instances, tags."""
-    groups: list            # of Group, index = group idx
-    nodes: list             # of Node, index = node idx
-    instances: list         # of Instance, index = instance idx
+
+    groups: list  # of Group, index = group idx
+    nodes: list  # of Node, index = node idx
+    instances: list  # of Instance, index = instance idx
     cluster_tags: list
     ipolicy: IPolicy
     ipolicy_explicit: bool = True
