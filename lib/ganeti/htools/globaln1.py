@@ -226,7 +226,9 @@ def _quick_simulate(nodes: list, insts: list, m: int, group: list):
             tn = nodes[t]
             if check_migration(node, tn):
                 return False, None
-            if inst.uses_local_storage() and (tn.f_dsk <= 0 or node.f_dsk <= 0):
+            if inst.uses_local_storage() and (
+                tn.f_dsk <= 0 or (node.f_dsk <= 0 and not node.offline)
+            ):
                 return False, None
             load[t] = load.get(t, 0) + (inst.mem if inst.uses_memory() else 0)
         elif _movable(inst):

@@ -287,12 +287,6 @@ def test_two_unknown_nodes_differential(unknown_files, args):
 
 
 @requires_haskell
-@pytest.mark.xfail(
-    strict=True,
-    reason="globaln1._quick_simulate refuses to fail over instances from an"
-    " offline primary whose free disk is zero; the exact simulation and the"
-    " reference accept (hcheck 'Nodes not directly evacuateable')",
-)
 def test_unknown_nodes_hcheck_capacity(unknown_files):
     ref, ours = both("hcheck", ["-t", unknown_files["online"], "--machine-readable"])
     assert ours == ref
