@@ -27,6 +27,21 @@ def _new_inst(cd, mem, dsk, offline=False):
     return inst
 
 
+def _secondaries(nodes, p, ni):
+    """(s, instance, new secondary node) of every node of p's group that
+    accepts ``ni`` (placed on p) as secondary."""
+    out = []
+    for s, sn in enumerate(nodes):
+        if s == p or sn.offline or sn.group != nodes[p].group:
+            continue
+        si = ni.copy()
+        si.snode = s
+        new_s = sn.add_sec(si, p)
+        if not isinstance(new_s, str):
+            out.append((s, si, new_s))
+    return out
+
+
 def _compare(cd, inst, accept):
     nodes = cd.nodes
     chk = globaln1.Checker(nodes, cd.instances, accept)
@@ -41,18 +56,9 @@ def _compare(cd, inst, accept):
         new_p = pn.add_pri(ni)
         if isinstance(new_p, str):
             continue
-        secs = []
-        news = []
-        for s, sn in enumerate(nodes):
-            if s == p or sn.offline or sn.group != pn.group:
-                continue
-            si = ni.copy()
-            si.snode = s
-            new_s = sn.add_sec(si, p)
-            if isinstance(new_s, str):
-                continue
-            secs.append(s)
-            news.append((si, new_s))
+        accepted = _secondaries(nodes, p, ni)
+        secs = [s for s, _, _ in accepted]
+        news = [(si, new_s) for _, si, new_s in accepted]
         codes = tables.row(p, new_p, ni, secs)
         assert len(codes) == len(secs)
         arr = tables.row_array(p, new_p, ni, np.asarray(secs, dtype=np.int64))
@@ -281,15 +287,8 @@ def _verdicts(chk, nodes, inst, tmpl):
         if tmpl != "drbd":
             out.append(((p,), chk.ok_after([(p, pn, new_p)], ni)))
             continue
-        for s, sn in enumerate(nodes):
-            if s == p or sn.offline or sn.group != pn.group:
-                continue
-            si = ni.copy()
-            si.snode = s
-            new_s = sn.add_sec(si, p)
-            if isinstance(new_s, str):
-                continue
-            out.append(((p, s), chk.ok_after([(p, pn, new_p), (s, sn, new_s)], si)))
+        for s, si, new_s in _secondaries(nodes, p, ni):
+            out.append(((p, s), chk.ok_after([(p, pn, new_p), (s, nodes[s], new_s)], si)))
     return out
 
 
