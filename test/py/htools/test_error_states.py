@@ -302,3 +302,38 @@ def test_unknown_nodes_hcheck_capacity(unknown_files):
 def test_unknown_nodes_hbal_score_rounding(unknown_files):
     ref, ours = both("hbal", ["-t", unknown_files["unknown"]])
     assert ours == ref
+
+
+# a DRBD instance whose primary cannot take it back: node-1 has unknown
+# figures (and the secondary is offline), node-5 reports no free memory
+READD_CLUSTER = (
+    "group-01|uuid-g1|preferred||\n"
+    "\n"
+    "node-1|?|?|?|1048576|1000000|16|N|uuid-g1|4||N|0|1|1.0\n"
+    "node-2|65536|1024|64512|1048576|1048576|16|M|uuid-g1|4||N|0|1|1.0\n"
+    "node-3|65536|1024|64512|1048576|1048576|16|N|uuid-g1|4||N|0|1|1.0\n"
+    "node-4|65536|1024|64512|1048576|1048576|16|Y|uuid-g1|4||N|0|1|1.0\n"
+    "node-5|65536|1024|0|1048576|800000|16|N|uuid-g1|4||N|0|1|1.0\n"
+    "node-6|65536|1024|60000|1048576|700000|16|N|uuid-g1|4||N|0|1|1.0\n"
+    "\n"
+    "i-01|512|20608|2|running|Y|node-1|node-4|drbd||1|-|N\n"
+    "i-02|1024|10368|1|ADMIN_down|Y|node-5|node-6|drbd||1|-|N\n"
+    "\n"
+    "htools:iextags:service\n"
+)
+
+
+@requires_haskell
+@pytest.mark.xfail(
+    strict=True,
+    reason="balance.apply_move (and _check_drbd_targets) replace a secondary"
+    " without putting the instance back onto its primary; the reference does"
+    " (forced), which fails on a primary without free memory or disk",
+)
+@pytest.mark.parametrize("inst", ["i-01", "i-02"])
+def test_replace_secondary_needs_primary_room(tmp_path, inst):
+    path = _write(tmp_path / "r.data", READD_CLUSTER)
+    args = ["-t", path, "--select-instances=" + inst, "--no-instance-moves"]
+    ref, ours = both("hbal", args)
+    assert "No solution found" in ref[1]
+    assert ours == ref
