@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ganeti.htools import metrics
-from ganeti.htools.model import (Instance, Node, MIRROR_EXTERNAL,
-                                 MIRROR_INTERNAL, check_migration)
+from ganeti.htools.model import (FAIL_DISK, FAIL_MEM, FAIL_SPINDLES,
+                                 LOCAL_STORAGE, Instance, Node,
+                                 MIRROR_EXTERNAL, MIRROR_INTERNAL,
+                                 check_migration)
 
 FAILOVER = "f"
 REPLACE_PRIMARY = "rp"
@@ -108,6 +110,9 @@ def apply_move(nodes: list, inst: Instance, move: tuple, force: bool):
                 return pn2
             return ([(pdx, pnode, pn2), (tdx, tgt, new_s),
                      (sdx, old_s, int_s)], ni, pdx, tdx)
+        err = _readd_primary_fails(pnode, inst)
+        if err:
+            return err
         return ([(tdx, tgt, new_s), (sdx, old_s, int_s)], ni, pdx, tdx)
     if kind == REPLACE_AND_FAILOVER:
         old_p = nodes[pdx]
@@ -189,6 +194,27 @@ def apply_move(nodes: list, inst: Instance, move: tuple, force: bool):
         ni.pnode = tdx
         return ([(pdx, old_p, int_p), (tdx, tgt, new_p)], ni, tdx, sdx)
     raise ValueError("unknown move %r" % (move,))
+
+
+def _readd_primary_fails(pnode: Node, inst: Instance) -> Optional[str]:
+    """Why ``inst`` cannot go back onto its primary ``pnode`` (forced).
+
+    A secondary replacement puts the instance back onto its primary; the
+    forced addition fails (as ``remove_pri`` then ``add_pri(force=True)``
+    would) on a primary without free memory or disk, such as a node with
+    unknown figures: the move is then impossible.
+    """
+    if inst.forthcoming:
+        return None
+    if pnode.unallocated_mem() <= 0:
+        return FAIL_MEM
+    if inst.disk_template in LOCAL_STORAGE:
+        if pnode.f_dsk <= 0:
+            return FAIL_DISK
+        if pnode.excl_storage and (inst.total_spindles is None
+                                   or pnode.f_spindles < 0):
+            return FAIL_SPINDLES
+    return None
 
 
 def possible_moves(mir: int, use_secondary: bool, inst_moves: bool,
@@ -318,6 +344,8 @@ def _check_drbd_targets(opts: AlgOptions, node_order: list, tbl: Table,
     kinds = [mv[0] for mv in possible_moves(
         MIRROR_INTERNAL, use_secondary, opts.inst_moves,
         opts.restricted_migration, primary_offline, 0)]
+    if REPLACE_SECONDARY in kinds and _readd_primary_fails(old_p, inst):
+        kinds.remove(REPLACE_SECONDARY)
     need_int_p = REPLACE_AND_FAILOVER in kinds or REPLACE_PRIMARY in kinds \
         or FAILOVER_AND_REPLACE in kinds
     if need_int_p:
@@ -403,14 +431,17 @@ def check_move(opts: AlgOptions, node_order: list, tbl: Table,
         return None
     changes, ni, npdx, nsdx = best.result
     new_nodes = list(tbl.nodes)
-    new_stats = tbl.stats.copy()
     for idx, old, new in changes:
         new_nodes[idx] = new
-        new_stats.update(old, new)
+    # the chosen table's statistics and score from scratch, as the
+    # reference scores every table: incremental updates leave rounding
+    # residue, which a variance of exactly zero turns into ~1e-8 (sqrt)
+    new_stats = metrics.ClusterStats.from_nodes([new_nodes[x] for x in tbl.node_ids])
+    score = new_stats.score()
     new_insts = list(tbl.instances)
     new_insts[ni.idx] = ni
-    plc = Placement(ni.idx, npdx, nsdx, best.move, best.score)
-    return Table(new_nodes, new_insts, best.score,
+    plc = Placement(ni.idx, npdx, nsdx, best.move, score)
+    return Table(new_nodes, new_insts, score,
                  tbl.placements + [plc], new_stats, tbl.node_ids,
                  tbl.inst_ids)
 

@@ -282,10 +282,6 @@ def test_two_unknown_nodes_differential(unknown_files, args):
     assert ours == ref
 
 
-# Known differences outside the model (see the report of this change):
-# remove a marker once its cause is fixed.
-
-
 @requires_haskell
 def test_unknown_nodes_hcheck_capacity(unknown_files):
     ref, ours = both("hcheck", ["-t", unknown_files["online"], "--machine-readable"])
@@ -293,12 +289,6 @@ def test_unknown_nodes_hcheck_capacity(unknown_files):
 
 
 @requires_haskell
-@pytest.mark.xfail(
-    strict=True,
-    reason="balance.check_move carries incrementally updated statistics from"
-    " round to round; the reference scores every table from scratch, and a"
-    " variance that reaches exactly zero leaves a residue of ~1e-8 in ours",
-)
 def test_unknown_nodes_hbal_score_rounding(unknown_files):
     ref, ours = both("hbal", ["-t", unknown_files["unknown"]])
     assert ours == ref
@@ -324,12 +314,6 @@ READD_CLUSTER = (
 
 
 @requires_haskell
-@pytest.mark.xfail(
-    strict=True,
-    reason="balance.apply_move (and _check_drbd_targets) replace a secondary"
-    " without putting the instance back onto its primary; the reference does"
-    " (forced), which fails on a primary without free memory or disk",
-)
 @pytest.mark.parametrize("inst", ["i-01", "i-02"])
 def test_replace_secondary_needs_primary_room(tmp_path, inst):
     path = _write(tmp_path / "r.data", READD_CLUSTER)
