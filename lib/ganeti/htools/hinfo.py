@@ -88,16 +88,17 @@ def main(argv=None) -> None:
     verbose = opts["verbose"]
 
     def show(cd) -> None:
-        if cd.cluster_tags:
-            out.write("Loaded cluster tags: %s\n" % ",".join(cd.cluster_tags))
+        out.write("Loaded cluster tags: %s\n" % ",".join(cd.cluster_tags))
         if verbose > 2:
             out.write("Loaded cluster ipolicy: %s\n" % show_ipolicy(cd.ipolicy))
 
     cd = cli.load_checked(opts, show)
     ng = len(cd.groups)
+    nn = len(cd.nodes)
+    ni = len(cd.instances)
     out.write(
-        "Loaded %d nodes, %d instances, %d node group%s\n"
-        % (len(cd.nodes), len(cd.instances), ng, "" if ng == 1 else "s")
+        "Loaded %d node%s, %d instance%s, %d node group%s\n"
+        % (nn, "" if nn == 1 else "s", ni, "" if ni == 1 else "s", ng, "" if ng == 1 else "s")
     )
     if verbose > 2:
         cli.note_suffix(cd)

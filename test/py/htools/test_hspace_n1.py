@@ -126,3 +126,14 @@ def test_bad_groups_listed(n1data):
     )
     assert 'Bad groups: ["group-01"]' in res[2]
     assert "no instances allocated" in res[1]
+
+
+@pytest.mark.parametrize("args", [[], ["-v", "-v", "-v"], ["-p"]])
+def test_hinfo_one_node_no_tags(tmp_path, args):
+    """Singular counts and the (empty) cluster tags line."""
+    path = small(str(tmp_path / "one.data"), 8192, [_plain("pa", "node-a", 2048)], 1)
+    cmd = ["-t", path] + args
+    ref = run([haskell_tool("hinfo")] + cmd, str(tmp_path))
+    ours = run([os.path.join(OURS, "hinfo")] + cmd, str(tmp_path))
+    assert ours == ref
+    assert "Loaded 1 node, 1 instance, 1 node group" in ours[1]
