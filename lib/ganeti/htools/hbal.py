@@ -243,8 +243,7 @@ def main(argv=None) -> None:
         if verbose > 1:
             from ganeti.htools.hinfo import show_ipolicy
 
-            if cd.cluster_tags:
-                out.write("Loaded cluster tags: %s\n" % ",".join(cd.cluster_tags))
+            out.write("Loaded cluster tags: %s\n" % ",".join(cd.cluster_tags))
             out.write("Loaded cluster ipolicy: %s\n" % show_ipolicy(cd.ipolicy))
 
     cd = cli.load_checked(opts, show)

@@ -137,3 +137,16 @@ def test_hinfo_one_node_no_tags(tmp_path, args):
     ours = run([os.path.join(OURS, "hinfo")] + cmd, str(tmp_path))
     assert ours == ref
     assert "Loaded 1 node, 1 instance, 1 node group" in ours[1]
+
+
+@pytest.mark.parametrize(
+    "tool,args",
+    [("hbal", ["-v", "-v"]), ("hbal", ["-v", "-v", "-v"]), ("hcheck", ["-v", "-v", "-v"])],
+)
+def test_no_cluster_tags_verbose(tmp_path, tool, args):
+    """Verbose runs print the cluster tags line even without tags."""
+    path = small(str(tmp_path / "one.data"), 8192, [_plain("pa", "node-a", 2048)], 1)
+    cmd = ["-t", path] + args
+    ref = run([haskell_tool(tool)] + cmd, str(tmp_path))
+    ours = run([os.path.join(OURS, tool)] + cmd, str(tmp_path))
+    assert ours == ref
