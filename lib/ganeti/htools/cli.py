@@ -711,6 +711,7 @@ def show_insts(title: str, nodes: list, insts: list) -> None:
 
 def hs_show_strings(items: list) -> str:
     """A list of strings as the reference prints one (``["a","b"]``)."""
+
     def one(text: str) -> str:
         out = []
         for c in text:
@@ -721,4 +722,51 @@ def hs_show_strings(items: list) -> str:
             else:
                 out.append("\\%d" % ord(c))
         return '"%s"' % "".join(out)
+
     return "[%s]" % ",".join(one(x) for x in items)
+
+
+# Haskell names of the disk templates (ipolicy listings)
+_DT_SHOW = {
+    "diskless": "DTDiskless",
+    "file": "DTFile",
+    "sharedfile": "DTSharedFile",
+    "plain": "DTPlain",
+    "blockdev": "DTBlock",
+    "drbd": "DTDrbd8",
+    "rbd": "DTRbd",
+    "ext": "DTExt",
+    "gluster": "DTGluster",
+}
+
+
+def _show_spec(s) -> str:
+    return (
+        "ISpec {iSpecMemorySize = %d, iSpecCpuCount = %d, iSpecDiskSize"
+        " = %d, iSpecDiskCount = %d, iSpecNicCount = %d, iSpecSpindleUse"
+        " = %d}"
+        % (s.memory_size, s.cpu_count, s.disk_size, s.disk_count, s.nic_count, s.spindle_use)
+    )
+
+
+def show_ipolicy(pol) -> str:
+    """The policy as the reference tools print it (Haskell ``show``)."""
+    from ganeti.htools.rapi_json import hs_show_double
+
+    mm = ",".join(
+        "MinMaxISpecs {minMaxISpecsMinSpec = %s, minMaxISpecsMax"
+        "Spec = %s}" % (_show_spec(a), _show_spec(b))
+        for a, b in pol.minmax
+    )
+    return (
+        "IPolicy {iPolicyMinMaxISpecs = [%s], iPolicyStdSpec = %s, "
+        "iPolicyDiskTemplates = [%s], iPolicyVcpuRatio = %s, "
+        "iPolicySpindleRatio = %s}"
+        % (
+            mm,
+            _show_spec(pol.std),
+            ",".join(_DT_SHOW.get(t, t) for t in pol.disk_templates),
+            hs_show_double(pol.vcpu_ratio),
+            hs_show_double(pol.spindle_ratio),
+        )
+    )

@@ -299,17 +299,6 @@ _HS_POLICY = {
     "last_resort": "AllocLastResort",
     "unallocable": "AllocUnallocable",
 }
-_HS_TEMPLATE = {
-    "diskless": "DTDiskless",
-    "file": "DTFile",
-    "sharedfile": "DTSharedFile",
-    "plain": "DTPlain",
-    "blockdev": "DTBlock",
-    "drbd": "DTDrbd8",
-    "rbd": "DTRbd",
-    "ext": "DTExt",
-    "gluster": "DTGluster",
-}
 
 
 def _no_groups(cd, nodes: list, allowed: list) -> str:
@@ -324,6 +313,7 @@ def _no_groups(cd, nodes: list, allowed: list) -> str:
 
 
 def _show_group(g) -> str:
+    from ganeti.htools.cli import show_ipolicy
     from ganeti.htools.rapi_json import hs_show
 
     return (
@@ -335,40 +325,9 @@ def _show_group(g) -> str:
             g.idx,
             _HS_POLICY.get(g.alloc_policy, g.alloc_policy),
             ",".join(hs_show(x) for x in g.networks),
-            _show_ipolicy(g.ipolicy),
+            show_ipolicy(g.ipolicy),
             ",".join(hs_show(t) for t in g.tags),
         )
-    )
-
-
-def _show_ipolicy(pol) -> str:
-    from ganeti.htools.rapi_json import hs_show_double
-
-    mm = ",".join(
-        "MinMaxISpecs {minMaxISpecsMinSpec = %s,"
-        " minMaxISpecsMaxSpec = %s}" % (_show_ispec(lo), _show_ispec(hi))
-        for lo, hi in pol.minmax
-    )
-    return (
-        "IPolicy {iPolicyMinMaxISpecs = [%s], iPolicyStdSpec = %s,"
-        " iPolicyDiskTemplates = [%s], iPolicyVcpuRatio = %s,"
-        " iPolicySpindleRatio = %s}"
-        % (
-            mm,
-            _show_ispec(pol.std),
-            ",".join(_HS_TEMPLATE.get(t, t) for t in pol.disk_templates),
-            hs_show_double(pol.vcpu_ratio),
-            hs_show_double(pol.spindle_ratio),
-        )
-    )
-
-
-def _show_ispec(sp) -> str:
-    return (
-        "ISpec {iSpecMemorySize = %d, iSpecCpuCount = %d,"
-        " iSpecDiskSize = %d, iSpecDiskCount = %d, iSpecNicCount = %d,"
-        " iSpecSpindleUse = %d}"
-        % (sp.memory_size, sp.cpu_count, sp.disk_size, sp.disk_count, sp.nic_count, sp.spindle_use)
     )
 
 

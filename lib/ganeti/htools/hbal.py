@@ -241,7 +241,7 @@ def main(argv=None) -> None:
 
     def show(cd) -> None:
         if verbose > 1:
-            from ganeti.htools.hinfo import show_ipolicy
+            from ganeti.htools.cli import show_ipolicy
 
             out.write("Loaded cluster tags: %s\n" % ",".join(cd.cluster_tags))
             out.write("Loaded cluster ipolicy: %s\n" % show_ipolicy(cd.ipolicy))

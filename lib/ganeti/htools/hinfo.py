@@ -30,48 +30,6 @@ KEYS = [
     "help_completion",
 ]
 
-_DT_SHOW = {
-    "diskless": "DTDiskless",
-    "file": "DTFile",
-    "sharedfile": "DTSharedFile",
-    "plain": "DTPlain",
-    "blockdev": "DTBlock",
-    "drbd": "DTDrbd8",
-    "rbd": "DTRbd",
-    "ext": "DTExt",
-    "gluster": "DTGluster",
-}
-
-
-def _show_spec(s) -> str:
-    return (
-        "ISpec {iSpecMemorySize = %d, iSpecCpuCount = %d, iSpecDiskSize"
-        " = %d, iSpecDiskCount = %d, iSpecNicCount = %d, iSpecSpindleUse"
-        " = %d}"
-        % (s.memory_size, s.cpu_count, s.disk_size, s.disk_count, s.nic_count, s.spindle_use)
-    )
-
-
-def show_ipolicy(pol) -> str:
-    """The policy as the reference tools print it with -v -v."""
-    mm = ",".join(
-        "MinMaxISpecs {minMaxISpecsMinSpec = %s, minMaxISpecsMax"
-        "Spec = %s}" % (_show_spec(a), _show_spec(b))
-        for a, b in pol.minmax
-    )
-    return (
-        "IPolicy {iPolicyMinMaxISpecs = [%s], iPolicyStdSpec = %s, "
-        "iPolicyDiskTemplates = [%s], iPolicyVcpuRatio = %r, "
-        "iPolicySpindleRatio = %r}"
-        % (
-            mm,
-            _show_spec(pol.std),
-            ",".join(_DT_SHOW.get(t, t) for t in pol.disk_templates),
-            pol.vcpu_ratio,
-            pol.spindle_ratio,
-        )
-    )
-
 
 def bad_items(nodes: list) -> tuple:
     bad = [n for n in nodes if not n.offline and n.fail_n1]
@@ -90,7 +48,7 @@ def main(argv=None) -> None:
     def show(cd) -> None:
         out.write("Loaded cluster tags: %s\n" % ",".join(cd.cluster_tags))
         if verbose > 2:
-            out.write("Loaded cluster ipolicy: %s\n" % show_ipolicy(cd.ipolicy))
+            out.write("Loaded cluster ipolicy: %s\n" % cli.show_ipolicy(cd.ipolicy))
 
     cd = cli.load_checked(opts, show)
     ng = len(cd.groups)
