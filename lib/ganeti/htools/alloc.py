@@ -32,13 +32,11 @@ def _fastalloc():
 @dataclass
 class AllocOptions:
     """Knobs of the allocation search (hail's and hspace's options)."""
-    capacity: bool = True          # global N+1 check of every candidate
+    # global N+1 check of every candidate: the result must be redundant
+    # (a base state that is not fails every candidate, as the reference)
+    capacity: bool = True
     accept_existing: bool = False  # skip nodes already failing N+1
     force: bool = False            # ignore soft limits
-    # a base state that is not redundant already fails every candidate
-    # (hail, and hspace for single-node allocations); otherwise only
-    # candidates that make an evacuable node non-evacuable fail
-    strict_n1: bool = False
     # groups left out of the check (hspace --independent-groups: the groups
     # that are not redundant to begin with)
     ignore_groups: frozenset = frozenset()
@@ -233,7 +231,7 @@ def _redundant_after(nodes, insts, cand, opts, cache: dict) -> bool:
     chk = cache.get("checker")
     if chk is None:
         chk = cache["checker"] = _checker(nodes, insts, opts)
-    if opts.strict_n1 and not chk.base_redundant(opts.ignore_groups):
+    if not chk.base_redundant(opts.ignore_groups):
         return False
     return chk.ok_after(cand[1], cand[3])
 
@@ -306,7 +304,7 @@ def _select(sol: AllocSolution, cands: list, nodes: list, insts: list,
     tables = None
     if opts.capacity and full:
         chk = _checker(nodes, insts, opts)
-        if not (opts.strict_n1 and not chk.base_redundant(opts.ignore_groups)):
+        if chk.base_redundant(opts.ignore_groups):
             tables = chk.pair_tables()
 
     def cand_ok(c) -> bool:
@@ -418,19 +416,6 @@ def find_best_group(cd, nodes: list, insts: list, inst: Instance,
     return g.idx, sol, log
 
 
-def alloc_best_group(cd, nodes: list, inst: Instance, required: int,
-                     group_name: Optional[str] = None,
-                     opts: Optional[AllocOptions] = None,
-                     insts: Optional[list] = None):
-    """Compatibility wrapper: (group idx, solution, log)."""
-    allowed = None
-    if group_name is not None:
-        allowed = [g.idx for g in cd.groups if g.name == group_name]
-    return find_best_group(cd, nodes, cd.instances if insts is None
-                           else insts, inst, required,
-                           opts or AllocOptions(), allowed)
-
-
 def apply_changes(nodes: list, changes: list) -> list:
     new = list(nodes)
     for idx, _, n in changes:
@@ -472,7 +457,7 @@ def finish_pairs(nodes: list, insts: list, per_p: list, best, nok: int,
             return chk.ok_after(c[1], c[3])
         return code == OK
 
-    doomed = opts.strict_n1 and not chk.base_redundant(opts.ignore_groups)
+    doomed = not chk.base_redundant(opts.ignore_groups)
     if per_p and not isinstance(per_p[0][3], list):
         _finish_arrays(per_p, nok, chk, tables, doomed, verdict, materialize,
                        lazy, sol)

@@ -263,9 +263,11 @@ def redundant(nodes: list, insts: list, accept_existing: bool = False) -> bool:
 class Checker:
     """Global N+1 checks of allocations on one base state.
 
-    An allocation fails the check when it makes a node that could be
-    evacuated before impossible to evacuate (nodes already failing are
-    accepted, as the reference does).  Only the changed nodes, the nodes
+    ``ok_after`` tells whether an allocation keeps every node that could be
+    evacuated before evacuable; callers first require ``base_redundant``
+    (the reference refuses every candidate on a state that is not
+    redundant), so together they say whether the result is redundant.
+    Only the changed nodes, the nodes
     whose DRBD instances fail over to them and the nodes whose every
     witness was changed are simulated again.
     """

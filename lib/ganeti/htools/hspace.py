@@ -668,7 +668,6 @@ def main(argv=None) -> None:
     aopts = alloc.AllocOptions(
         capacity=capacity and req_nodes == 1,
         accept_existing=accept,
-        strict_n1=True,
         ignore_groups=frozenset(bad_grps) if indep else frozenset(),
     )
     remaining = any(g.is_allocable() and k not in unalloc for k, g in enumerate(cd.groups))
